@@ -1,0 +1,165 @@
+// ferryd: the server binary. A thin main: parses the command line (DESIGN §3)
+// and calls into src/server.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/scram.hpp"
+#include "client/password_prompt.hpp"
+#include "server/admin.hpp"
+#include "server/config.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+using ferry::server::user_options;
+
+int fail(const std::string& msg) {
+  std::cerr << "ferryd: " << msg << "\n";
+  return 1;
+}
+
+/// Password from stdin or a twice-typed no-echo prompt.
+std::optional<std::string> get_password(bool from_stdin, const std::string& user) {
+  using namespace ferry::client;
+  if (from_stdin) {
+    auto line = read_password_line_from_stdin();
+    return line ? std::optional<std::string>(*line) : std::nullopt;
+  }
+  auto first = prompt_password_on_tty("New password for " + user + ": ");
+  if (!first) return std::nullopt;
+  auto again = prompt_password_on_tty("Retype password: ");
+  if (!again || *again != *first) {
+    std::cerr << "ferryd: passwords do not match\n";
+    return std::nullopt;
+  }
+  return *first;
+}
+
+void add_user_options(CLI::App* cmd, user_options& o, std::string& quota, std::string& rate,
+                      std::uint32_t& sessions) {
+  cmd->add_option("--quota", quota, "disk quota, e.g. 100MiB (0 = none)");
+  cmd->add_option("--rate", rate, "bandwidth limit, e.g. 10MiB/s (0 = none)");
+  cmd->add_option("--max-sessions", sessions, "concurrent sessions (0 = unlimited)");
+  (void)o;
+}
+
+void collect(CLI::App* cmd, user_options& o, const std::string& quota, const std::string& rate,
+             std::uint32_t sessions) {
+  if (cmd->count("--quota")) o.quota = quota;
+  if (cmd->count("--rate")) o.rate = rate;
+  if (cmd->count("--max-sessions")) o.max_sessions = sessions;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ferryd: multi-user file-transfer server"};
+  app.set_version_flag("--version", "ferryd 0.1.0");
+  app.require_subcommand(1);
+
+  std::string root;
+  auto* init = app.add_subcommand("init", "create a server root (config, accounts, homes)");
+  init->add_option("--root", root, "server root directory")->required();
+
+  auto* user = app.add_subcommand("user", "manage accounts");
+  user->require_subcommand(1);
+  std::string name, quota, rate;
+  std::uint32_t sessions = 0;
+  bool pw_stdin = false, remove_home = false, exec_on = false, exec_off = false;
+  int iterations = ferry::auth::default_iterations;
+  user_options opts;
+
+  auto* add = user->add_subcommand("add", "add a user (creates ROOT/home/NAME)");
+  auto* passwd = user->add_subcommand("passwd", "change a user's password");
+  auto* del = user->add_subcommand("del", "delete a user");
+  auto* list = user->add_subcommand("list", "list users");
+  auto* set = user->add_subcommand("set", "change a user's limits");
+  for (auto* c : {add, passwd, del, set}) c->add_option("NAME", name, "user name")->required();
+  for (auto* c : {add, passwd, del, list, set}) c->add_option("--root", root, "server root")->required();
+  for (auto* c : {add, passwd}) {
+    c->add_flag("--password-stdin", pw_stdin, "read the password from stdin");
+    c->add_option("--iterations", iterations, "PBKDF2 iterations of the verifier")
+        ->check(CLI::Range(ferry::auth::min_iterations, ferry::auth::max_iterations));
+  }
+  for (auto* c : {add, set}) {
+    add_user_options(c, opts, quota, rate, sessions);
+    auto* ex = c->add_flag("--exec", exec_on, "allow remote command execution");
+    c->add_flag("--no-exec", exec_off, "forbid remote command execution")->excludes(ex);
+  }
+  del->add_flag("--remove-home", remove_home, "also delete the user's home directory");
+
+  auto* serve = app.add_subcommand("serve", "run the server in the foreground");
+  std::string listen, config_file, ftp_listen;
+  unsigned threads = 0;
+  serve->add_option("--root", root, "server root")->required();
+  serve->add_option("--listen", listen, "native protocol address (default 127.0.0.1:9021)");
+  serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (not available yet)");
+  serve->add_option("--threads", threads, "event loops (default: one per core)");
+  serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*init) {
+    if (auto e = ferry::server::init_root(root); !e.empty()) return fail(e);
+    std::cout << "initialised " << root << "\nadd a user: ferryd user add NAME --root " << root << "\n";
+    return 0;
+  }
+  if (*user) {
+    std::string e;
+    if (*add || *passwd) {
+      auto pw = get_password(pw_stdin, name);
+      if (!pw) return fail("no password given");
+      if (*add) {
+        collect(add, opts, quota, rate, sessions);
+        if (exec_on) opts.exec = true;
+        e = ferry::server::user_add(root, name, *pw, iterations, opts);
+      } else {
+        e = ferry::server::user_passwd(root, name, *pw, iterations);
+      }
+    } else if (*del) {
+      e = ferry::server::user_del(root, name, remove_home);
+    } else if (*set) {
+      collect(set, opts, quota, rate, sessions);
+      if (exec_on || exec_off) opts.exec = exec_on;
+      e = ferry::server::user_set(root, name, opts);
+    } else if (*list) {
+      std::cout << ferry::server::user_list(root, e);
+    }
+    return e.empty() ? 0 : fail(e);
+  }
+
+  // serve
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ferryd"));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  ferry::server::config cfg;
+  cfg.root = root;
+  std::string error;
+  const bool explicit_config = !config_file.empty();
+  if (!cfg.load(explicit_config ? config_file : (cfg.root / "ferryd.toml").string(),
+                explicit_config, error))
+    return fail(error);
+  if (!listen.empty()) {
+    auto ep = ferry::server::parse_endpoint(listen);
+    if (!ep) return fail("--listen must be HOST:PORT, got '" + listen + "'");
+    cfg.listen = *ep;
+  }
+  if (serve->count("--threads")) cfg.threads = threads;
+  if (!ftp_listen.empty()) return fail("--ftp-listen: the FTP front-end is not available in this build yet");
+  try {
+    ferry::server::server srv(cfg);
+    const auto ep = srv.bind();
+    const auto a = ep.address();
+    std::printf("ferryd listening on %s:%u\n",
+                (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()).c_str(), ep.port());
+    std::fflush(stdout);
+    return srv.run();
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}

@@ -1,0 +1,105 @@
+// Top-level flow of the ferry client: target and password, connection and
+// login, then one of the three modes.
+#include "client/app.hpp"
+
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "client/commands.hpp"
+#include "client/connection.hpp"
+#include "client/password_prompt.hpp"
+#include "client/script_runner.hpp"
+#include "client/session.hpp"
+#include "client/shell.hpp"
+#include "client/target.hpp"
+#include "proto/limits.hpp"
+
+namespace ferry::client {
+namespace {
+
+std::string local_user() {
+  if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') return u;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_name != nullptr)
+    return pw->pw_name;
+  return {};
+}
+
+int fail(const failure& f) {
+  std::cerr << "ferry: " << f.text << '\n';
+  return 1;
+}
+
+/// `batch` is the opened batch file (null: stdin, or no batch mode).
+int run_mode(const options& opt, session& s, std::ifstream* batch) {
+  command_context ctx{s, std::cout, std::cerr};
+  if (opt.batch_file) return run_script(ctx, batch != nullptr ? *batch : std::cin, on_error::stop);
+  if (!opt.command.empty()) return exit_code(run_command(ctx, opt.command));
+  if (::isatty(STDIN_FILENO) == 0) return run_script(ctx, std::cin, on_error::keep_going);
+  shell sh(s, std::cout, std::cerr);
+  return sh.run();
+}
+
+}  // namespace
+
+int run(const options& opt) {
+  std::string why;
+  const auto t = parse_target(opt.target, why);
+  if (!t) {
+    std::cerr << "ferry: bad target '" << opt.target << "': " << why << '\n';
+    return 2;
+  }
+  if (opt.port && t->port && *opt.port != *t->port) {
+    std::cerr << "ferry: port given twice (-P " << *opt.port << " and :" << *t->port << ")\n";
+    return 2;
+  }
+  if (opt.batch_file && !opt.command.empty()) {
+    std::cerr << "ferry: -b and a command cannot be combined\n";
+    return 2;
+  }
+  const std::uint16_t port = t->port.value_or(opt.port.value_or(limits::default_port));
+  const std::string user = t->user.empty() ? local_user() : t->user;
+  if (user.empty()) {
+    std::cerr << "ferry: no user name (use USER@HOST)\n";
+    return 2;
+  }
+
+  // Open the batch file first: no password prompt or login for a typo.
+  std::ifstream batch;
+  if (opt.batch_file && *opt.batch_file != "-") {
+    batch.open(*opt.batch_file);
+    if (!batch) {
+      std::cerr << "ferry: cannot open batch file " << *opt.batch_file << ": "
+                << std::strerror(errno) << '\n';
+      return 1;
+    }
+  }
+
+  ::signal(SIGPIPE, SIG_IGN);
+  auto password = obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ");
+  if (!password) return fail(password.error());
+
+  auto conn = connection::open(t->host, port);
+  if (!conn) return fail(conn.error());
+  session s(std::move(*conn));
+  if (auto r = s.hello(); !r) return fail(r.error());
+  auto login = s.login(user, *password);
+  password->assign(password->size(), '\0');
+  if (!login) return fail(login.error());
+
+  const bool interactive =
+      !opt.batch_file && opt.command.empty() && ::isatty(STDIN_FILENO) != 0;
+  if (interactive) std::cout << "Connected to " << user << '@' << host_port(t->host, port) << ".\n";
+  const int status = run_mode(opt, s, batch.is_open() ? &batch : nullptr);
+  s.bye();
+  std::cout.flush();
+  return status;
+}
+
+}  // namespace ferry::client

@@ -1,0 +1,25 @@
+// The ferry program behind apps/ferry.cpp's option parsing: obtain the
+// password, connect, log in, then run the shell, one command or a batch file
+// (DESIGN §3). Everything it prints goes to stdout/stderr; it returns the
+// process exit status.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry::client {
+
+struct options {
+  std::string target;                     ///< USER@HOST[:PORT]
+  std::optional<std::uint16_t> port;      ///< -P PORT
+  bool password_stdin = false;            ///< --password-stdin
+  std::optional<std::string> batch_file;  ///< -b FILE ("-" = stdin)
+  std::vector<std::string> command;       ///< one-shot command words, may be empty
+};
+
+/// Runs the client. Exit status: 0 success, 1 a failed command, login or
+/// connection, 2 a usage error.
+int run(const options& opt);
+
+}  // namespace ferry::client

@@ -1,0 +1,159 @@
+// The command table, help, and dispatch of one command line.
+#include "client/commands.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "client/command_support.hpp"
+#include "client/listing_format.hpp"
+
+namespace ferry::client {
+namespace {
+
+cmd_status cmd_help(command_context& ctx, const std::vector<std::string>& args);
+
+cmd_status cmd_bye(command_context&, const std::vector<std::string>& args) {
+  return args.empty() ? cmd_status::quit : cmd_status::usage;
+}
+
+using namespace detail;
+
+// get, put, hash and exec join in later issues, each as one row here.
+constexpr std::array<command, 17> table{{
+    {"ls", "[-l] [PATH]", "list a remote directory (-l: long listing)", "r", cmd_ls},
+    {"cd", "[PATH]", "change the remote directory (default /)", "r", cmd_cd},
+    {"pwd", "", "print the remote directory", "-", cmd_pwd},
+    {"mkdir", "[-p] PATH...", "make remote directories (-p: with parents, no error if present)",
+     "r", cmd_mkdir},
+    {"rmdir", "PATH...", "remove empty remote directories", "r", cmd_rmdir},
+    {"rm", "PATH...", "remove remote files", "r", cmd_rm},
+    {"mv", "FROM TO", "rename or move a remote file or directory", "r", cmd_mv},
+    {"stat", "PATH", "show details of a remote file or directory", "r", cmd_stat},
+    {"quota", "", "show disk usage and quota", "-", cmd_quota},
+    {"lcd", "[DIR]", "change the local directory (default $HOME)", "l", cmd_lcd},
+    {"lls", "[-l] [DIR]", "list a local directory (-l: long listing)", "l", cmd_lls},
+    {"lpwd", "", "print the local directory", "-", cmd_lpwd},
+    {"help", "[COMMAND]", "list commands, or show how to use one", "c", cmd_help},
+    {"bye", "", "end the session (also: quit, exit)", "-", cmd_bye},
+    {"quit", "", "end the session", "-", cmd_bye, false},
+    {"exit", "", "end the session", "-", cmd_bye, false},
+    {"?", "[COMMAND]", "same as help", "c", cmd_help, false},
+}};
+
+std::string usage_line(const command& c) {
+  std::string s(c.name);
+  if (!c.synopsis.empty()) s.append(" ").append(c.synopsis);
+  return s;
+}
+
+cmd_status cmd_help(command_context& ctx, const std::vector<std::string>& args) {
+  if (args.size() > 1) return cmd_status::usage;
+  if (args.size() == 1) {
+    const command* c = find_command(args[0]);
+    if (c == nullptr) {
+      ctx.err << "ferry: unknown command '" << printable(args[0]) << "' (try help)\n";
+      return cmd_status::failed;
+    }
+    ctx.out << "usage: " << usage_line(*c) << "\n  " << c->summary << '\n';
+    return cmd_status::ok;
+  }
+  std::size_t width = 0;
+  for (const command& c : table)
+    if (c.listed) width = std::max(width, usage_line(c).size());
+  ctx.out << "Commands:\n";
+  for (const command& c : table) {
+    if (!c.listed) continue;
+    const std::string u = usage_line(c);
+    ctx.out << "  " << u << std::string(width - u.size() + 2, ' ') << c.summary << '\n';
+  }
+  return cmd_status::ok;
+}
+
+}  // namespace
+
+std::span<const command> command_table() { return table; }
+
+const command* find_command(std::string_view name) {
+  const auto it = std::find_if(table.begin(), table.end(),
+                               [&](const command& c) { return c.name == name; });
+  return it == table.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> command_names_with_prefix(std::string_view prefix) {
+  std::vector<std::string> out;
+  for (const command& c : table)
+    if (c.name.substr(0, prefix.size()) == prefix && c.name != "?") out.emplace_back(c.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+arg_completion completion_for(const command& c, std::size_t operand_index) {
+  if (c.arg_kinds.empty()) return arg_completion::none;
+  const char k = c.arg_kinds[std::min(operand_index, c.arg_kinds.size() - 1)];
+  switch (k) {
+    case 'r': return arg_completion::remote;
+    case 'l': return arg_completion::local;
+    case 'c': return arg_completion::command;
+    default: return arg_completion::none;
+  }
+}
+
+cmd_status run_command(command_context& ctx, const std::vector<std::string>& words) {
+  const command* c = find_command(words.at(0));
+  if (c == nullptr) {
+    ctx.err << "ferry: unknown command '" << printable(words[0]) << "' (try help)\n";
+    return cmd_status::usage;
+  }
+  const std::vector<std::string> args(words.begin() + 1, words.end());
+  const cmd_status s = c->run(ctx, args);
+  if (s == cmd_status::usage) ctx.err << "ferry: usage: " << usage_line(*c) << '\n';
+  ctx.out.flush();
+  return s;
+}
+
+int exit_code(cmd_status s) noexcept {
+  switch (s) {
+    case cmd_status::ok:
+    case cmd_status::quit:
+      return 0;
+    case cmd_status::usage:
+      return 2;
+    case cmd_status::failed:
+    case cmd_status::fatal:
+      break;
+  }
+  return 1;
+}
+
+namespace detail {
+
+bool parse_flags(const std::vector<std::string>& args, std::string_view allowed,
+                 std::string& flags, std::vector<std::string>& operands) {
+  bool options_done = false;
+  for (const std::string& a : args) {
+    if (options_done || a.size() < 2 || a[0] != '-') {
+      operands.push_back(a);
+    } else if (a == "--") {
+      options_done = true;
+    } else {
+      for (std::size_t i = 1; i < a.size(); ++i) {
+        if (allowed.find(a[i]) == std::string_view::npos) return false;
+        if (flags.find(a[i]) == std::string::npos) flags.push_back(a[i]);
+      }
+    }
+  }
+  return true;
+}
+
+cmd_status report(command_context& ctx, std::string_view what, const failure& f) {
+  ctx.out.flush();
+  if (f.fatal) {
+    ctx.err << "ferry: " << f.text << '\n';
+    return cmd_status::fatal;
+  }
+  ctx.err << "ferry: " << printable(what) << ": " << f.text << '\n';
+  return cmd_status::failed;
+}
+
+}  // namespace detail
+}  // namespace ferry::client

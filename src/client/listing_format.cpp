@@ -1,0 +1,99 @@
+// Formatting of listings, stat output and quota for the user.
+#include "client/listing_format.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "proto/units.hpp"
+
+namespace ferry::client {
+namespace {
+
+/// Formats in local time; on a time out of range returns `width` '?'s so
+/// columns stay aligned.
+std::string format_time(std::int64_t unix_seconds, const char* pattern, std::size_t width) {
+  const std::string fallback(width, '?');
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (static_cast<std::int64_t>(t) != unix_seconds || localtime_r(&t, &tm) == nullptr)
+    return fallback;
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, pattern, &tm);
+  if (n == 0) return fallback;
+  return std::string(buf, n);
+}
+
+}  // namespace
+
+char type_char(entry_type t) noexcept {
+  switch (t) {
+    case entry_type::dir: return 'd';
+    case entry_type::file: return '-';
+    case entry_type::link: return 'l';
+    case entry_type::other: break;
+  }
+  return '?';
+}
+
+std::string mode_string(entry_type t, std::uint32_t mode) {
+  std::string s(10, '-');
+  s[0] = type_char(t);
+  constexpr char rwx[] = "rwx";
+  for (int i = 0; i < 9; ++i) {
+    const auto bit = std::uint32_t{1} << (8 - i);
+    if (mode & bit) s[static_cast<std::size_t>(i + 1)] = rwx[i % 3];
+  }
+  // setuid, setgid, sticky replace the x of user, group, other.
+  const struct {
+    std::uint32_t bit;
+    std::size_t pos;
+    char with_x, without_x;
+  } special[] = {{04000, 3, 's', 'S'}, {02000, 6, 's', 'S'}, {01000, 9, 't', 'T'}};
+  for (const auto& sp : special)
+    if (mode & sp.bit) s[sp.pos] = s[sp.pos] == '-' ? sp.without_x : sp.with_x;
+  return s;
+}
+
+std::string mode_octal(std::uint32_t mode) { return fmt::format("{:04o}", mode & 07777); }
+
+std::string format_date(std::int64_t unix_seconds) {
+  return format_time(unix_seconds, "%Y-%m-%d %H:%M", 16);
+}
+
+std::string format_date_seconds(std::int64_t unix_seconds) {
+  return format_time(unix_seconds, "%Y-%m-%d %H:%M:%S", 19);
+}
+
+std::string printable(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string format_long_entry(const file_entry& e) {
+  return fmt::format("{} {:>10} {:>12} {} {}", mode_string(e.type, e.mode), format_size(e.size),
+                     e.size, format_date(e.mtime), printable(e.name));
+}
+
+std::vector<std::string> format_stat(const file_entry& e, std::string_view shown_name) {
+  const std::string_view name = e.name.empty() ? shown_name : std::string_view(e.name);
+  return {
+      fmt::format("name:     {}", printable(name)),
+      fmt::format("type:     {}", to_string(e.type)),
+      fmt::format("size:     {} bytes ({})", e.size, format_size(e.size)),
+      fmt::format("mode:     {} ({})", mode_octal(e.mode), mode_string(e.type, e.mode)),
+      fmt::format("modified: {}", format_date_seconds(e.mtime)),
+  };
+}
+
+std::string format_quota(std::uint64_t used, std::uint64_t limit) {
+  if (limit == 0) return fmt::format("used {} (no limit)", format_size(used));
+  const double pct = static_cast<double>(used) * 100.0 / static_cast<double>(limit);
+  return fmt::format("used {} of {} ({:.1f}%)", format_size(used), format_size(limit), pct);
+}
+
+}  // namespace ferry::client

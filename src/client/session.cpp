@@ -1,0 +1,207 @@
+// Request/reply plumbing and the typed navigation ops of a ferry session.
+#include "client/session.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/scram_client.hpp"
+#include "proto/errc.hpp"
+#include "proto/limits.hpp"
+
+namespace ferry::client {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view mechanism = "SCRAM-SHA-256";
+constexpr std::string_view client_name = "ferry/0.1";
+
+std::string string_field(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::uint64_t u64_field(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+}  // namespace
+
+file_entry entry_from_json(const json& j) {
+  file_entry e;
+  if (!j.is_object()) return e;
+  e.name = string_field(j, "name");
+  e.type = entry_type_from_string(string_field(j, "type"));
+  e.size = u64_field(j, "size");
+  if (const auto it = j.find("mtime"); it != j.end() && it->is_number_integer())
+    e.mtime = it->get<std::int64_t>();
+  e.mode = static_cast<std::uint32_t>(u64_field(j, "mode") & 07777);
+  return e;
+}
+
+std::string reply_text(const json& reply) {
+  const std::string error = string_field(reply, "error");
+  if (!error.empty()) {
+    const errc e = errc_from_string(error);
+    if (info(e).error == error) return std::string(info(e).text);
+  }
+  std::string message = string_field(reply, "message");
+  if (!message.empty()) return message;
+  if (!error.empty()) return error;
+  const auto status = reply.find("status");
+  return "error " + (status != reply.end() ? status->dump() : std::string("without status"));
+}
+
+session::session(connection conn) : conn_(std::move(conn)) {}
+
+result<> session::call(json& request, json& reply, bool allow_continue) {
+  const std::uint64_t id = next_id_++;
+  request["id"] = id;
+  if (auto r = conn_.send(request); !r) return r;
+  std::uint64_t body = 0;
+  if (auto r = conn_.receive(reply, body); !r) return r;
+  const auto rid = reply.find("id");
+  if (rid == reply.end() || !rid->is_number_unsigned() || rid->get<std::uint64_t>() != id) {
+    conn_.close();
+    return broken("protocol error: reply does not answer request " + std::to_string(id));
+  }
+  const auto st = reply.find("status");
+  if (st == reply.end() || !st->is_number_integer()) {
+    conn_.close();
+    return broken("protocol error: reply without status");
+  }
+  const int status = st->get<int>();
+  if (status == 100 && !allow_continue) {
+    conn_.close();
+    return broken("protocol error: unexpected status 100");
+  }
+  if (status >= 300) return refused(reply_text(reply));
+  return {};
+}
+
+result<> session::hello() {
+  json req{{"op", "hello"}, {"version", limits::protocol_version}, {"client", client_name}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r;
+  server_ = string_field(rep, "server");
+  const auto version = rep.find("version");
+  if (version != rep.end() && version->is_number_integer() &&
+      version->get<int>() != limits::protocol_version)
+    return broken("server speaks protocol version " + version->dump() + ", not " +
+                  std::to_string(limits::protocol_version));
+  const auto mechs = rep.find("auth");
+  if (mechs != rep.end() && mechs->is_array() &&
+      std::find(mechs->begin(), mechs->end(), json(mechanism)) == mechs->end())
+    return broken("server offers no login mechanism this client supports");
+  return {};
+}
+
+result<> session::login(const std::string& user, const std::string& password) {
+  auth::scram_client scram(user, password);
+  json first{{"op", "auth"}, {"mechanism", mechanism}, {"data", scram.client_first()}};
+  json rep;
+  if (auto r = call(first, rep, true); !r) {
+    if (r.error().fatal) return r;
+    return refused("login failed: " + r.error().text);
+  }
+  if (rep["status"] != 100) return broken("protocol error: login step 1 did not continue");
+  std::string why;
+  const auto client_final = scram.client_final(string_field(rep, "data"), why);
+  if (!client_final) return broken("login failed: " + why);
+  json second{{"op", "auth"}, {"data", *client_final}};
+  if (auto r = call(second, rep); !r) {
+    if (r.error().fatal) return r;
+    return refused("login failed: " + r.error().text);
+  }
+  // SECURITY: the server must prove it holds the verifier before we trust it.
+  if (!scram.verify_server(string_field(rep, "data"))) {
+    conn_.close();
+    return broken("server failed to prove it knows the password verifier; disconnecting");
+  }
+  if (auto r = pwd(); !r) return r.error();
+  return {};
+}
+
+result<std::string> session::pwd() {
+  json req{{"op", "pwd"}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  cwd_ = string_field(rep, "path");
+  if (cwd_.empty()) cwd_ = "/";
+  return cwd_;
+}
+
+result<std::string> session::cd(const std::string& path) {
+  json req{{"op", "cd"}, {"path", path}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  const std::string now = string_field(rep, "path");
+  if (!now.empty()) cwd_ = now;
+  return cwd_;
+}
+
+result<std::vector<file_entry>> session::ls(const std::string& path) {
+  json req{{"op", "ls"}};
+  if (!path.empty()) req["path"] = path;
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  std::vector<file_entry> out;
+  if (const auto it = rep.find("entries"); it != rep.end() && it->is_array()) {
+    out.reserve(it->size());
+    for (const auto& e : *it) out.push_back(entry_from_json(e));
+  }
+  return out;
+}
+
+result<file_entry> session::stat(const std::string& path) {
+  json req{{"op", "stat"}, {"path", path}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  const auto it = rep.find("entry");
+  if (it == rep.end() || !it->is_object()) return broken("protocol error: stat reply without entry");
+  return entry_from_json(*it);
+}
+
+result<std::string> session::mkdir(const std::string& path, bool parents) {
+  json req{{"op", "mkdir"}, {"path", path}, {"parents", parents}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  return string_field(rep, "path");
+}
+
+result<> session::rmdir(const std::string& path) {
+  json req{{"op", "rmdir"}, {"path", path}};
+  json rep;
+  return call(req, rep);
+}
+
+result<> session::rm(const std::string& path) {
+  json req{{"op", "rm"}, {"path", path}};
+  json rep;
+  return call(req, rep);
+}
+
+result<> session::mv(const std::string& from, const std::string& to) {
+  json req{{"op", "mv"}, {"from", from}, {"to", to}};
+  json rep;
+  return call(req, rep);
+}
+
+result<quota_info> session::quota() {
+  json req{{"op", "quota"}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  return quota_info{u64_field(rep, "used"), u64_field(rep, "limit")};
+}
+
+void session::bye() {
+  if (!conn_.is_open()) return;
+  json req{{"op", "bye"}};
+  json rep;
+  (void)call(req, rep);
+  conn_.close();
+}
+
+}  // namespace ferry::client

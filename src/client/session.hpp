@@ -1,0 +1,81 @@
+// A logged-in conversation with ferryd: hello, SCRAM-SHA-256 login, and one
+// typed method per navigation op of DESIGN §2. Requests get increasing ids and
+// every reply's id is checked. The session keeps no remote cwd of its own:
+// paths go out as typed and the server resolves them; cwd() only remembers
+// what the server last reported, for the prompt.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "client/connection.hpp"
+#include "client/file_entry.hpp"
+#include "client/result.hpp"
+
+namespace ferry::client {
+
+struct quota_info {
+  std::uint64_t used = 0;
+  std::uint64_t limit = 0;  ///< 0 = unlimited
+};
+
+class session {
+ public:
+  explicit session(connection conn);
+
+  /// Sends hello and checks the server speaks version 1 and offers
+  /// SCRAM-SHA-256. Failure text is one sentence for "ferry: TEXT".
+  result<> hello();
+
+  /// SCRAM-SHA-256 login, then pwd to learn the starting directory. Failure
+  /// texts (for "ferry: TEXT"): "login failed: authentication failed" and the
+  /// like; "server failed to prove it knows the password verifier;
+  /// disconnecting" (fatal) when the server's signature does not verify.
+  result<> login(const std::string& user, const std::string& password);
+
+  result<std::string> pwd();
+  /// On success cwd() is the new directory.
+  result<std::string> cd(const std::string& path);
+  /// An empty path lists the current directory.
+  result<std::vector<file_entry>> ls(const std::string& path);
+  result<file_entry> stat(const std::string& path);
+  result<std::string> mkdir(const std::string& path, bool parents);
+  result<> rmdir(const std::string& path);
+  result<> rm(const std::string& path);
+  result<> mv(const std::string& from, const std::string& to);
+  result<quota_info> quota();
+
+  /// Says goodbye (best effort) and closes the connection.
+  void bye();
+
+  /// The directory the server last reported ("/" before login).
+  const std::string& cwd() const noexcept { return cwd_; }
+  /// "ferryd/0.1", from the hello reply.
+  const std::string& server_name() const noexcept { return server_; }
+  /// False once the connection is lost; every call then fails fatally.
+  bool alive() const noexcept { return conn_.is_open(); }
+
+ private:
+  /// Stamps `request` with the next id, sends it, reads the reply into
+  /// `reply` and checks its id. Replies with status >= 300 (other than 100,
+  /// which is only legal when `allow_continue`) become non-fatal failures.
+  result<> call(nlohmann::json& request, nlohmann::json& reply, bool allow_continue = false);
+
+  connection conn_;
+  std::uint64_t next_id_ = 1;
+  std::string cwd_ = "/";
+  std::string server_;
+};
+
+/// Turns a parsed entry object of an ls/stat reply into a file_entry; missing
+/// or mistyped fields keep their defaults.
+file_entry entry_from_json(const nlohmann::json& j);
+
+/// The human text for a failed reply: the errc table's words for a known
+/// "error" string, else the reply's "message", else "error STATUS".
+std::string reply_text(const nlohmann::json& reply);
+
+}  // namespace ferry::client

@@ -1,0 +1,197 @@
+// libedit glue: prompt loop, history, and the completion callbacks. libedit's
+// readline compatibility layer calls plain C functions, so the active shell's
+// state sits in one file-local struct while run() executes.
+#include "client/shell.hpp"
+
+#include <editline/readline.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "client/commands.hpp"
+#include "client/completion.hpp"
+#include "client/listing_format.hpp"
+#include "client/session.hpp"
+#include "client/tokenize.hpp"
+
+namespace ferry::client {
+namespace {
+
+/// State the C callbacks need. Valid only while shell::run() executes.
+struct completion_state {
+  session* remote = nullptr;
+  // The last remote listing, reused while the user presses Tab repeatedly;
+  // dropped after every command, which may have changed the directory.
+  bool cache_valid = false;
+  std::string cache_path;
+  std::vector<file_entry> cache_entries;
+};
+
+completion_state g_state;
+
+volatile sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_prompt_interrupt(int) { g_interrupted = 1; }
+
+/// libedit's own reader retries a read interrupted by a signal, so Ctrl-C
+/// would not abandon the line; this one reports end of input instead, and
+/// run() tells the two apart by g_interrupted.
+extern "C" int read_key(FILE* in) {
+  unsigned char c;
+  for (;;) {
+    const ssize_t n = ::read(::fileno(in), &c, 1);
+    if (n == 1) return c;
+    if (n < 0 && errno == EINTR && g_interrupted == 0) continue;
+    return EOF;
+  }
+}
+
+std::vector<std::string> remote_candidates(const std::string& word) {
+  const completion_query q = split_for_completion(word);
+  const std::string path = listing_path(q);
+  if (!g_state.cache_valid || g_state.cache_path != path) {
+    if (g_state.remote == nullptr || !g_state.remote->alive()) return {};
+    auto entries = g_state.remote->ls(path);
+    if (!entries) return {};  // nothing to offer; a lost connection shows at the next command
+    g_state.cache_valid = true;
+    g_state.cache_path = path;
+    g_state.cache_entries = std::move(*entries);
+  }
+  return complete_names(q, g_state.cache_entries);
+}
+
+std::vector<std::string> local_candidates(const std::string& word) {
+  std::vector<std::string> out;
+  for (int state = 0;; ++state) {
+    char* name = rl_filename_completion_function(word.c_str(), state);
+    if (name == nullptr) break;
+    std::string candidate(name);
+    std::free(name);
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && candidate.back() != '/')
+      candidate.push_back('/');
+    out.push_back(std::move(candidate));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Copies `matches` into the malloc'd NULL-terminated array libedit frees.
+char** to_libedit(const std::vector<std::string>& matches) {
+  auto** array = static_cast<char**>(std::calloc(matches.size() + 1, sizeof(char*)));
+  if (array == nullptr) return nullptr;
+  for (std::size_t i = 0; i < matches.size(); ++i) array[i] = ::strdup(matches[i].c_str());
+  return array;
+}
+
+// libedit hands over the raw text of the word under the cursor (backslash
+// escapes included, never unescaped) and inserts matches[0] verbatim, so
+// candidates are computed on the unescaped word and returned quoted.
+extern "C" char** attempted_completion(const char* text, int start, int) {
+  rl_attempted_completion_over = 1;  // never fall back to libedit's own file names
+  rl_completion_append_character = ' ';
+
+  const tokenized before = tokenize(std::string_view(rl_line_buffer,
+                                                     static_cast<std::size_t>(std::max(start, 0))));
+  const tokenized current = tokenize(text);
+  if (!before.ok() || !current.ok() || current.words.size() > 1) return nullptr;
+  const std::string word = current.words.empty() ? std::string() : current.words[0];
+
+  arg_completion kind = arg_completion::command;
+  if (!before.words.empty()) {
+    const command* c = find_command(before.words[0]);
+    if (c == nullptr) return nullptr;
+    std::size_t operand = 0;
+    for (std::size_t i = 1; i < before.words.size(); ++i)
+      if (before.words[i].empty() || before.words[i][0] != '-') ++operand;
+    kind = completion_for(*c, operand);
+  }
+  std::vector<std::string> raw;
+  switch (kind) {
+    case arg_completion::none: return nullptr;
+    case arg_completion::command: raw = command_names_with_prefix(word); break;
+    case arg_completion::remote: raw = remote_candidates(word); break;
+    case arg_completion::local: raw = local_candidates(word); break;
+  }
+  if (raw.empty()) return nullptr;
+  // A lone directory match keeps the cursor inside it for the next Tab.
+  if (raw.size() == 1 && raw[0].back() == '/') rl_completion_append_character = '\0';
+  return to_libedit(quoted_matches(raw));
+}
+
+std::string prompt_for(const session& s) { return "ferry:" + printable(s.cwd()) + "> "; }
+
+bool is_blank(const char* line) {
+  return line[std::strspn(line, " \t\r\n")] == '\0';
+}
+
+}  // namespace
+
+shell::shell(session& remote, std::ostream& out, std::ostream& err)
+    : remote_(remote), out_(out), err_(err) {}
+
+shell::~shell() { g_state = completion_state{}; }
+
+int shell::run() {
+  g_state = completion_state{};
+  g_state.remote = &remote_;
+  rl_readline_name = "ferry";
+  rl_attempted_completion_function = attempted_completion;
+  rl_getc_function = read_key;
+  rl_basic_word_break_characters = " \t\n";
+  using_history();
+  stifle_history(1000);
+
+  // Ctrl-C at the prompt abandons the line (read_key() makes readline()
+  // return null); while a command runs it keeps its default action and ends
+  // the program.
+  struct sigaction at_prompt {};
+  at_prompt.sa_handler = on_prompt_interrupt;
+  sigemptyset(&at_prompt.sa_mask);
+  struct sigaction saved_int {};
+
+  command_context ctx{remote_, out_, err_};
+  int status = 0;
+  for (;;) {
+    out_.flush();
+    g_interrupted = 0;
+    ::sigaction(SIGINT, &at_prompt, &saved_int);
+    char* raw = readline(prompt_for(remote_).c_str());
+    ::sigaction(SIGINT, &saved_int, nullptr);
+    if (raw == nullptr) {
+      out_ << '\n';
+      if (g_interrupted != 0) continue;
+      break;  // end of input
+    }
+    const std::string line(raw);
+    std::free(raw);
+    if (is_blank(line.c_str())) continue;
+    add_history(line.c_str());
+
+    const tokenized t = tokenize(line);
+    if (!t.ok()) {
+      err_ << "ferry: " << t.error << '\n';
+      continue;
+    }
+    if (t.words.empty()) continue;
+    const cmd_status s = run_command(ctx, t.words);
+    g_state.cache_valid = false;
+    if (s == cmd_status::quit) break;
+    if (s == cmd_status::fatal) {
+      status = 1;
+      break;
+    }
+  }
+  g_state = completion_state{};
+  return status;
+}
+
+}  // namespace ferry::client

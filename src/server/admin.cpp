@@ -1,0 +1,145 @@
+// ferryd init / user management.
+#include "server/admin.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "auth/account_store.hpp"
+#include "auth/scram.hpp"
+#include "proto/units.hpp"
+#include "server/config.hpp"
+#include "server/server_context.hpp"
+
+namespace ferry::server {
+namespace fs = std::filesystem;
+namespace {
+
+fs::path accounts_file(const fs::path& root) { return root / "accounts.toml"; }
+
+std::string apply(auth::account& a, const user_options& o) {
+  if (o.quota) {
+    auto q = parse_size(*o.quota);
+    if (!q) return "invalid quota '" + *o.quota + "' (e.g. 100MiB, 2GiB, 0 for none)";
+    a.quota = *q;
+  }
+  if (o.rate) {
+    auto r = parse_rate(*o.rate);
+    if (!r) return "invalid rate '" + *o.rate + "' (e.g. 10MiB/s, 0 for none)";
+    a.rate = *r;
+  }
+  if (o.max_sessions) a.max_sessions = *o.max_sessions;
+  if (o.exec) a.exec = *o.exec;
+  return {};
+}
+
+/// Loads, lets `edit` change the store, saves atomically.
+template <typename Edit>
+std::string edit_accounts(const fs::path& root, Edit edit) {
+  std::string error;
+  if (!fs::is_directory(root / "home")) return "not a ferryd root (run: ferryd init --root " + root.string() + ")";
+  auto store = auth::account_store::load(accounts_file(root), error);
+  if (!store) return error;
+  if (auto e = edit(*store); !e.empty()) return e;
+  if (!store->save(accounts_file(root), error)) return error;
+  return {};
+}
+
+}  // namespace
+
+std::string init_root(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& dir : {root, root / "home", root / "log"}) {
+    fs::create_directories(dir, ec);
+    if (ec) return "cannot create " + dir.string() + ": " + ec.message();
+  }
+  ::chmod((root / "home").c_str(), 0711);  // users' names are not listable by others
+  if (!fs::exists(root / "ferryd.toml")) {
+    std::ofstream(root / "ferryd.toml") << default_config_text();
+  }
+  if (!fs::exists(accounts_file(root))) {
+    std::string error;
+    if (!auth::account_store{}.save(accounts_file(root), error)) return error;
+  }
+  try {
+    load_or_create_secret(root);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+std::string user_add(const fs::path& root, const std::string& name, const std::string& password,
+                     int iterations, const user_options& opts) {
+  if (!auth::valid_user_name(name))
+    return "invalid user name '" + name + "' (1-32 of a-z 0-9 _ . -, not starting with . or -)";
+  if (password.empty()) return "empty password";
+  auto e = edit_accounts(root, [&](auth::account_store& s) -> std::string {
+    if (s.users.count(name)) return "user '" + name + "' already exists";
+    auth::account a;
+    a.scram = auth::format_verifier(auth::make_verifier(password, iterations));
+    if (auto err = apply(a, opts); !err.empty()) return err;
+    s.users.emplace(name, std::move(a));
+    return {};
+  });
+  if (!e.empty()) return e;
+  std::error_code ec;
+  const auto home = root / "home" / name;
+  fs::create_directory(home, ec);
+  if (ec) return "cannot create home " + home.string() + ": " + ec.message();
+  ::chmod(home.c_str(), 0700);
+  return {};
+}
+
+std::string user_passwd(const fs::path& root, const std::string& name, const std::string& password,
+                        int iterations) {
+  if (password.empty()) return "empty password";
+  return edit_accounts(root, [&](auth::account_store& s) -> std::string {
+    auto it = s.users.find(name);
+    if (it == s.users.end()) return "no such user '" + name + "'";
+    it->second.scram = auth::format_verifier(auth::make_verifier(password, iterations));
+    return {};
+  });
+}
+
+std::string user_del(const fs::path& root, const std::string& name, bool remove_home) {
+  auto e = edit_accounts(root, [&](auth::account_store& s) -> std::string {
+    if (!s.users.erase(name)) return "no such user '" + name + "'";
+    return {};
+  });
+  if (!e.empty() || !remove_home) return e;
+  // SECURITY: valid names only, so the path cannot leave ROOT/home.
+  if (!auth::valid_user_name(name)) return {};
+  std::error_code ec;
+  fs::remove_all(root / "home" / name, ec);
+  if (ec) return "account removed, but the home could not be: " + ec.message();
+  return {};
+}
+
+std::string user_set(const fs::path& root, const std::string& name, const user_options& opts) {
+  return edit_accounts(root, [&](auth::account_store& s) -> std::string {
+    auto it = s.users.find(name);
+    if (it == s.users.end()) return "no such user '" + name + "'";
+    return apply(it->second, opts);
+  });
+}
+
+std::string user_list(const fs::path& root, std::string& error) {
+  auto store = auth::account_store::load(accounts_file(root), error);
+  if (!store) return {};
+  std::ostringstream out;
+  out << fmt::format("{:<20} {:>12} {:>12} {:>8} {}\n", "USER", "QUOTA", "RATE", "SESSIONS", "EXEC");
+  for (const auto& [name, a] : store->users) {
+    out << fmt::format("{:<20} {:>12} {:>12} {:>8} {}\n", name,
+                       a.quota ? format_size(a.quota) : "-",
+                       a.rate ? format_size(a.rate) + "/s" : "-",
+                       a.max_sessions ? std::to_string(a.max_sessions) : "-", a.exec ? "yes" : "no");
+  }
+  return out.str();
+}
+
+}  // namespace ferry::server

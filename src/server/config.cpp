@@ -1,0 +1,94 @@
+// ferryd.toml parsing.
+#include "server/config.hpp"
+
+#include <system_error>
+
+#include <toml++/toml.h>
+
+namespace ferry::server {
+
+std::optional<endpoint_spec> parse_endpoint(const std::string& text) {
+  endpoint_spec ep;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    ep.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    ep.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (ep.host.empty()) ep.host = "0.0.0.0";
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const unsigned long p = std::stoul(port);
+  if (p > 65535) return std::nullopt;
+  ep.port = static_cast<std::uint16_t>(p);
+  return ep;
+}
+
+bool config::load(const std::filesystem::path& file, bool required, std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (!required) return true;
+    error = "config file not found: " + file.string();
+    return false;
+  }
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    error = file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+            std::string(e.description());
+    return false;
+  }
+  auto positive = [&](const char* key, auto& field) -> bool {
+    if (auto v = t[key]; v) {
+      auto i = v.value<std::int64_t>();
+      if (!i || *i < 0) {
+        error = file.string() + ": " + key + " must be a non-negative integer";
+        return false;
+      }
+      field = static_cast<std::remove_reference_t<decltype(field)>>(*i);
+    }
+    return true;
+  };
+  if (auto v = t["listen"]; v) {
+    auto s = v.value<std::string>();
+    auto ep = s ? parse_endpoint(*s) : std::nullopt;
+    if (!ep) {
+      error = file.string() + ": listen must be \"HOST:PORT\"";
+      return false;
+    }
+    listen = *ep;
+  }
+  std::int64_t idle = idle_timeout.count(), login = login_timeout.count();
+  if (!positive("threads", threads) || !positive("idle_timeout", idle) ||
+      !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
+      !positive("max_sessions_per_ip", max_sessions_per_ip) ||
+      !positive("max_auth_attempts", max_auth_attempts))
+    return false;
+  idle_timeout = std::chrono::seconds(idle);
+  login_timeout = std::chrono::seconds(login);
+  return true;
+}
+
+std::string default_config_text() {
+  return R"(# ferryd settings. Every value shown is the built-in default; uncomment to change.
+# Command-line flags (--listen, --threads) override this file.
+
+# listen = "127.0.0.1:9021"
+# threads = 0                 # event loops; 0 = one per CPU core
+# idle_timeout = 300          # seconds without a request before a session is closed
+# login_timeout = 30          # seconds to complete hello + authentication
+# max_sessions = 1024         # whole server
+# max_sessions_per_ip = 128
+# max_auth_attempts = 3       # failed logins before the connection is closed
+)";
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,238 @@
+// Native session: framing loop, hello/auth state machine, op dispatch.
+#include "server/native_session.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/scram_server.hpp"
+#include "proto/limits.hpp"
+#include "proto/request.hpp"
+#include "server/server_context.hpp"
+#include "vfs/jail.hpp"
+
+#include <cstring>
+
+namespace ferry::server {
+namespace {
+
+using json = nlohmann::json;
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk = 64 * 1024;
+
+std::string addr_of(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+}  // namespace
+
+native_session::native_session(asio::ip::tcp::socket socket, server_context& ctx,
+                               std::uint64_t id, std::string peer)
+    : socket_(std::move(socket)),
+      ctx_(ctx),
+      id_(id),
+      peer_(std::move(peer)),
+      peer_addr_(addr_of(peer_)),
+      timer_(socket_.get_executor()),
+      rbuf_(read_chunk) {}
+
+native_session::~native_session() = default;
+
+asio::awaitable<void> native_session::run() {
+  using namespace asio::experimental::awaitable_operators;
+  spdlog::info("session {} open from {}", id_, peer_);
+  deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.login_timeout;
+  try {
+    co_await (serve() || watchdog());
+  } catch (const std::exception& e) {
+    // SECURITY: one bad session must never take the server down.
+    spdlog::error("session {}: {}", id_, e.what());
+  }
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  spdlog::info("session {} closed{}{}", id_, user_.empty() ? "" : " user=", user_);
+}
+
+void native_session::touch() {
+  if (phase_ == phase::ready) deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.idle_timeout;
+}
+
+asio::awaitable<void> native_session::watchdog() {
+  for (;;) {
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(use_nothrow);
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      spdlog::info("session {}: {} timeout", id_, phase_ == phase::ready ? "idle" : "login");
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> native_session::serve() {
+  for (;;) {
+    json req;
+    std::uint64_t body = 0;
+    for (;;) {
+      const auto r = decoder_.next(req, body);
+      if (r == proto::frame_decoder::result::error) {
+        spdlog::warn("session {}: protocol error: {}", id_, proto::describe(decoder_.error()));
+        co_await send_error(0, errc::bad_request, std::string(proto::describe(decoder_.error())));
+        co_return;
+      }
+      if (r != proto::frame_decoder::result::frame) break;
+      touch();
+      if (!co_await dispatch(req, body) || closing_) co_return;
+      if (decoder_.body_remaining() > 0 && !co_await discard_body()) co_return;
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    if (ec) co_return;
+    decoder_.feed({rbuf_.data(), n});
+  }
+}
+
+asio::awaitable<bool> native_session::discard_body() {
+  decoder_.take_body(decoder_.buffered());
+  while (decoder_.body_remaining() > 0) {
+    const auto want = std::min<std::uint64_t>(decoder_.body_remaining(), rbuf_.size());
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(rbuf_.data(), static_cast<std::size_t>(want)), use_nothrow);
+    if (ec) co_return false;
+    decoder_.body_read_externally(n);
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::send(const json& reply) {
+  const std::string frame = proto::encode_frame(reply);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), use_nothrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> native_session::send_error(std::uint64_t id, errc e,
+                                                 const std::string& message) {
+  co_return co_await send(error_reply(id, e, message));
+}
+
+asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t body) {
+  std::uint64_t id = 0;
+  std::string why;
+  auto env = proto::parse_envelope(req, id, why);
+  if (!env) co_return co_await send_error(id, errc::bad_request, why);
+  if (body > 0) co_return co_await send_error(id, errc::bad_request, "op \"" + env->op + "\" takes no body");
+
+  if (phase_ == phase::greeting) {
+    if (env->op != "hello") co_return co_await send_error(id, errc::bad_request, "the first frame must be hello");
+    co_return co_await on_hello(id, req);
+  }
+  if (env->op == "hello") co_return co_await send_error(id, errc::bad_request, "hello already done");
+  if (env->op == "bye") {
+    closing_ = true;
+    co_return co_await send(proto::reply(id));
+  }
+  if (env->op == "auth") {
+    if (phase_ == phase::ready) co_return co_await send_error(id, errc::bad_request, "already authenticated");
+    co_return co_await on_auth(id, req);
+  }
+  json reply;
+  if (phase_ != phase::ready) {
+    // Unknown ops are 400 even before login; known ones need authentication.
+    if (!is_nav_op(env->op))
+      co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
+    co_return co_await send_error(id, errc::not_authenticated, "log in first");
+  }
+  if (!run_nav_op(env->op, id, req, nav_, reply))
+    co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
+  co_return co_await send(reply);
+}
+
+asio::awaitable<bool> native_session::on_hello(std::uint64_t id, const json& req) {
+  proto::fields f(req);
+  const auto version = f.req_u64("version");
+  if (!f.ok()) co_return co_await send_error(id, errc::bad_request, f.error());
+  if (version != static_cast<std::uint64_t>(limits::protocol_version))
+    co_return co_await send_error(id, errc::version_not_supported, "this server speaks version 1");
+  phase_ = phase::login;
+  json r = proto::reply(id);
+  r["version"] = limits::protocol_version;
+  r["server"] = "ferryd/0.1";
+  r["auth"] = json::array({"SCRAM-SHA-256"});
+  r["hash"] = json::array({"xxh128", "sha256", "md5"});
+  co_return co_await send(r);
+}
+
+asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req) {
+  proto::fields f(req);
+  auto mech = f.opt_str("mechanism");
+  const auto data = f.str("data");
+  if (!f.ok()) co_return co_await send_error(id, errc::bad_request, f.error());
+
+  auth::scram_server::step step;
+  if (mech) {
+    if (*mech != "SCRAM-SHA-256")
+      co_return co_await send_error(id, errc::bad_request, "unsupported mechanism; use SCRAM-SHA-256");
+    auto lookup = [this](std::string_view user) -> std::optional<auth::scram_verifier> {
+      auto acct = ctx_.accounts.find(user);
+      if (!acct) return std::nullopt;
+      return auth::parse_verifier(acct->scram);
+    };
+    scram_ = std::make_unique<auth::scram_server>(lookup, ctx_.secret);
+    step = scram_->client_first(data);
+    if (step.k == auth::scram_server::step::kind::cont) {
+      json r = proto::reply(id, 100);
+      r["data"] = step.data;
+      co_return co_await send(r);
+    }
+  } else {
+    if (!scram_) co_return co_await send_error(id, errc::bad_request, "auth step without a mechanism");
+    step = scram_->client_final(data);
+    scram_.reset();
+    if (step.k == auth::scram_server::step::kind::success)
+      co_return co_await finish_login(id, step.user, step.data);
+  }
+  scram_.reset();
+  ++failed_auths_;
+  const auto delay = ctx_.throttle.record_failure(peer_addr_, std::chrono::steady_clock::now());
+  spdlog::warn("session {}: login failed for user \"{}\" from {} ({}); delaying {} ms", id_,
+               step.user, peer_addr_, step.reason, delay.count());
+  asio::steady_timer wait(socket_.get_executor(), delay);
+  co_await wait.async_wait(use_nothrow);
+  if (!co_await send_error(id, errc::auth_failed, "authentication failed")) co_return false;
+  co_return failed_auths_ < ctx_.cfg.max_auth_attempts;
+}
+
+asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::string& user,
+                                                   const std::string& server_final) {
+  auto acct = ctx_.accounts.find(user);
+  if (!acct) co_return co_await send_error(id, errc::auth_failed, "authentication failed");
+  if (!ctx_.registry.bind_user(id_, user, acct->max_sessions)) {
+    spdlog::warn("session {}: user {} refused: too many sessions", id_, user);
+    co_await send_error(id, errc::too_many_sessions, "too many sessions for this user");
+    co_return false;
+  }
+  int err = 0;
+  auto j = vfs::jail::open(ctx_.home_of(user), err);
+  if (!j) {
+    spdlog::error("session {}: cannot open home of {}: {}", id_, user, std::strerror(err));
+    co_return co_await send_error(id, errc::internal, "home directory unavailable");
+  }
+  jail_ = std::make_unique<vfs::jail>(std::move(*j));
+  user_ = user;
+  nav_.jail = jail_.get();
+  nav_.quota_limit = acct->quota;
+  phase_ = phase::ready;
+  touch();
+  ctx_.throttle.record_success(peer_addr_);
+  spdlog::info("session {}: user {} logged in from {}", id_, user, peer_addr_);
+  json r = proto::reply(id);
+  r["data"] = server_final;
+  r["user"] = user;
+  co_return co_await send(r);
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,76 @@
+// One native-protocol connection: a coroutine that reads frames, answers them
+// in order, and a watchdog that enforces the login and idle timeouts. Lives on
+// one io_context for its whole life, so its members need no locks.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include "proto/errc.hpp"
+#include "proto/frame.hpp"
+#include "server/nav_ops.hpp"
+
+namespace ferry::auth {
+class scram_server;
+}
+namespace ferry::vfs {
+class jail;
+}
+
+namespace ferry::server {
+
+struct server_context;
+
+class native_session {
+ public:
+  native_session(asio::ip::tcp::socket socket, server_context& ctx, std::uint64_t id,
+                 std::string peer);
+  ~native_session();
+
+  /// Serves the connection until it ends; never throws.
+  asio::awaitable<void> run();
+
+ private:
+  enum class phase { greeting, login, ready };
+
+  asio::awaitable<void> serve();
+  asio::awaitable<void> watchdog();
+  /// Handles one frame; returns false when the connection must close.
+  asio::awaitable<bool> dispatch(const nlohmann::json& req, std::uint64_t body);
+  asio::awaitable<bool> on_hello(std::uint64_t id, const nlohmann::json& req);
+  asio::awaitable<bool> on_auth(std::uint64_t id, const nlohmann::json& req);
+  asio::awaitable<bool> finish_login(std::uint64_t id, const std::string& user,
+                                     const std::string& server_final);
+  asio::awaitable<bool> send(const nlohmann::json& reply);
+  asio::awaitable<bool> send_error(std::uint64_t id, errc e, const std::string& message);
+  /// Reads and drops the rest of the current frame's body.
+  asio::awaitable<bool> discard_body();
+  void touch();
+
+  asio::ip::tcp::socket socket_;
+  server_context& ctx_;
+  const std::uint64_t id_;
+  const std::string peer_;      ///< "addr:port" for logs
+  const std::string peer_addr_; ///< address only, for throttling
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  proto::frame_decoder decoder_;
+  std::vector<char> rbuf_;
+  phase phase_ = phase::greeting;
+  unsigned failed_auths_ = 0;
+  std::unique_ptr<auth::scram_server> scram_;
+  std::string user_;
+  std::unique_ptr<vfs::jail> jail_;
+  nav_state nav_;
+  bool closing_ = false;
+};
+
+}  // namespace ferry::server

@@ -1,0 +1,35 @@
+// Navigation ops of the native protocol (pwd, cd, ls, stat, mkdir, rmdir, rm,
+// mv, quota): request fields in, reply JSON out. Synchronous and socket-free;
+// every path goes through vfs::resolve and then the jail.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "proto/errc.hpp"
+
+namespace ferry::vfs {
+class jail;
+}
+
+namespace ferry::server {
+
+struct nav_state {
+  const vfs::jail* jail = nullptr;
+  std::string cwd = "/";
+  std::uint64_t quota_limit = 0;
+};
+
+/// Runs a navigation op. Returns false when `op` is not one of them.
+bool run_nav_op(const std::string& op, std::uint64_t id, const nlohmann::json& req,
+                nav_state& st, nlohmann::json& reply);
+
+/// True when `op` names a navigation op.
+bool is_nav_op(std::string_view op);
+
+/// {"id","status","error","message"} for a failure.
+nlohmann::json error_reply(std::uint64_t id, errc e, const std::string& message);
+
+}  // namespace ferry::server

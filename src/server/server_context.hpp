@@ -1,0 +1,34 @@
+// State shared by every session of one server: settings, accounts, login
+// throttle, session registry and the server secret. Each member is
+// thread-safe or immutable after start.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "auth/login_throttle.hpp"
+#include "server/account_cache.hpp"
+#include "server/config.hpp"
+#include "server/session_registry.hpp"
+
+namespace ferry::server {
+
+struct server_context {
+  explicit server_context(config c)
+      : cfg(std::move(c)),
+        accounts(cfg.root / "accounts.toml"),
+        registry({cfg.max_sessions, cfg.max_sessions_per_ip}) {}
+
+  std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
+
+  const config cfg;
+  account_cache accounts;
+  auth::login_throttle throttle;
+  session_registry registry;
+  std::string secret;  ///< keys the fake SCRAM salts of unknown users
+};
+
+/// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.
+/// Throws std::runtime_error when it cannot.
+std::string load_or_create_secret(const std::filesystem::path& root);
+
+}  // namespace ferry::server

@@ -1,0 +1,213 @@
+// openat2-based jail operations. The kernel edge for user files lives here.
+#include "vfs/jail.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::vfs {
+namespace {
+
+dir_entry entry_from_stat(std::string name, const struct stat& st) {
+  dir_entry e;
+  e.name = std::move(name);
+  if (S_ISREG(st.st_mode)) e.type = file_type::file;
+  else if (S_ISDIR(st.st_mode)) e.type = file_type::dir;
+  else if (S_ISLNK(st.st_mode)) e.type = file_type::link;
+  else e.type = file_type::other;
+  e.size = static_cast<std::uint64_t>(st.st_size);
+  e.mtime = st.st_mtim.tv_sec;
+  e.mode = st.st_mode & 07777;
+  return e;
+}
+
+std::uint64_t usage_of(int dirfd, int depth) {
+  // Bounded depth keeps the number of open fds bounded.
+  if (depth > 128) return 0;
+  // A fresh open, not dup(): a dup shares the directory offset with `dirfd`,
+  // so reading it to the end would leave the home fd's offset at the end.
+  unique_fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dup) return 0;
+  DIR* d = ::fdopendir(dup.get());
+  if (!d) return 0;
+  dup.release();
+  std::uint64_t total = 0;
+  while (auto* de = ::readdir(d)) {
+    std::string_view name = de->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISREG(st.st_mode)) {
+      total += static_cast<std::uint64_t>(st.st_size);
+    } else if (S_ISDIR(st.st_mode)) {
+      unique_fd sub(::openat(::dirfd(d), de->d_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (sub) total += usage_of(sub.get(), depth + 1);
+    }
+  }
+  ::closedir(d);
+  return total;
+}
+
+}  // namespace
+
+std::string_view to_string(file_type t) noexcept {
+  switch (t) {
+    case file_type::file: return "file";
+    case file_type::dir: return "dir";
+    case file_type::link: return "link";
+    case file_type::other: return "other";
+  }
+  return "other";
+}
+
+std::optional<jail> jail::open(const std::filesystem::path& home, int& err) {
+  // SECURITY: O_NOFOLLOW so a home that was swapped for a symlink is refused.
+  int fd = ::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    err = errno;
+    return std::nullopt;
+  }
+  return jail(unique_fd(fd));
+}
+
+int jail::open_at(std::string_view path, int flags, unsigned mode) const {
+  const std::string rel = relative(path);
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  // SECURITY: the whole jail rests on these two flags.
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, root_.get(), rel.c_str(), &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN);
+  return fd < 0 ? -errno : static_cast<int>(fd);
+}
+
+int jail::open_parent(std::string_view path, std::string& leaf) const {
+  auto [parent, name] = split(path);
+  leaf = std::move(name);
+  return open_at(parent, O_PATH | O_DIRECTORY);
+}
+
+errc jail::check_dir(std::string_view path) const {
+  int fd = open_at(path, O_PATH | O_DIRECTORY);
+  if (fd < 0) return errc_from_errno(-fd);
+  ::close(fd);
+  return errc::ok;
+}
+
+errc jail::stat(std::string_view path, dir_entry& out) const {
+  std::string leaf;
+  unique_fd parent(open_parent(path, leaf));
+  if (parent.get() < 0) return errc_from_errno(-parent.release());
+  struct stat st {};
+  const int rc = leaf.empty() ? ::fstat(parent.get(), &st)
+                              : ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+  if (rc != 0) return errc_from_errno(errno);
+  out = entry_from_stat(leaf.empty() ? "/" : leaf, st);
+  return errc::ok;
+}
+
+errc jail::list(std::string_view path, std::vector<dir_entry>& out) const {
+  out.clear();
+  int fd = open_at(path, O_RDONLY | O_DIRECTORY);
+  if (fd == -ENOTDIR) {
+    dir_entry e;
+    if (auto ec = stat(path, e); ec != errc::ok) return ec;
+    out.push_back(std::move(e));
+    return errc::ok;
+  }
+  if (fd < 0) return errc_from_errno(-fd);
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    const int e = errno;
+    ::close(fd);
+    return errc_from_errno(e);
+  }
+  while (auto* de = ::readdir(d)) {
+    std::string_view name = de->d_name;
+    if (name == "." || name == ".." || is_part_file(name)) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    out.push_back(entry_from_stat(std::string(name), st));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const dir_entry& a, const dir_entry& b) { return a.name < b.name; });
+  return errc::ok;
+}
+
+errc jail::make_dir(std::string_view path, bool parents) const {
+  if (path == "/") return parents ? errc::ok : errc::exists;
+  if (parents) {
+    // Create each prefix in turn; each step resolves from the root again, so a
+    // symlinked component still cannot lead outside.
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+      std::size_t next = path.find('/', pos);
+      if (next == std::string_view::npos) next = path.size();
+      const std::string_view prefix = path.substr(0, next);
+      if (auto ec = make_dir(prefix, false); ec != errc::ok && ec != errc::exists) return ec;
+      if (auto ec = check_dir(prefix); ec != errc::ok) return ec;
+      pos = next + 1;
+    }
+    return errc::ok;
+  }
+  std::string leaf;
+  unique_fd parent(open_parent(path, leaf));
+  if (parent.get() < 0) return errc_from_errno(-parent.release());
+  if (::mkdirat(parent.get(), leaf.c_str(), 0777) != 0) return errc_from_errno(errno);
+  return errc::ok;
+}
+
+errc jail::remove_dir(std::string_view path) const {
+  if (path == "/") return errc::forbidden;
+  std::string leaf;
+  unique_fd parent(open_parent(path, leaf));
+  if (parent.get() < 0) return errc_from_errno(-parent.release());
+  if (::unlinkat(parent.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
+    const int e = errno;
+    return e == EEXIST ? errc::not_empty : errc_from_errno(e);
+  }
+  return errc::ok;
+}
+
+errc jail::remove_file(std::string_view path) const {
+  if (path == "/") return errc::is_directory;
+  std::string leaf;
+  unique_fd parent(open_parent(path, leaf));
+  if (parent.get() < 0) return errc_from_errno(-parent.release());
+  if (::unlinkat(parent.get(), leaf.c_str(), 0) != 0) return errc_from_errno(errno);
+  return errc::ok;
+}
+
+errc jail::rename(std::string_view from, std::string_view to) const {
+  if (from == "/") return errc::forbidden;
+  std::string target(to);
+  if (check_dir(to) == errc::ok) target = join(to, split(from).leaf);
+  if (target == from) return errc::ok;
+  std::string from_leaf, to_leaf;
+  unique_fd from_dir(open_parent(from, from_leaf));
+  if (from_dir.get() < 0) return errc_from_errno(-from_dir.release());
+  unique_fd to_dir(open_parent(target, to_leaf));
+  if (to_dir.get() < 0) return errc_from_errno(-to_dir.release());
+  if (::renameat2(from_dir.get(), from_leaf.c_str(), to_dir.get(), to_leaf.c_str(),
+                  RENAME_NOREPLACE) != 0)
+    return errc_from_errno(errno);
+  return errc::ok;
+}
+
+std::uint64_t jail::usage() const { return usage_of(root_.get(), 0); }
+
+}  // namespace ferry::vfs

@@ -1,0 +1,67 @@
+// The jail: the only door to a user's files. Every path resolves with
+// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from the home directory's
+// fd, so "..", absolute paths and symlinks (even to "/etc") stay inside the
+// home — enforced by the kernel, not by string checks. Operations on a name
+// (mkdir, unlink, rename, lstat) resolve the parent that way and then act on a
+// single component with the *at() calls, which never follow the last symlink.
+//
+// All paths given here are normalized virtual paths (virtual_path.hpp). Errors
+// are errc values; no method ever returns or logs a real filesystem path.
+// Thread-safety: a jail is used by one session at a time.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/errc.hpp"
+#include "vfs/unique_fd.hpp"
+
+namespace ferry::vfs {
+
+enum class file_type { file, dir, link, other };
+std::string_view to_string(file_type t) noexcept;
+
+struct dir_entry {
+  std::string name;
+  file_type type = file_type::other;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;    ///< unix seconds
+  std::uint32_t mode = 0;    ///< permission bits (07777)
+};
+
+class jail {
+ public:
+  /// Opens `home` (must be a real directory, not a symlink). nullopt + errno.
+  static std::optional<jail> open(const std::filesystem::path& home, int& err);
+
+  /// Opens a path inside the jail with openat2; returns an fd or -errno.
+  /// `flags` are open(2) flags; O_CLOEXEC is always added.
+  int open_at(std::string_view path, int flags, unsigned mode = 0) const;
+
+  /// Succeeds when `path` is a directory (following symlinks inside the jail).
+  errc check_dir(std::string_view path) const;
+  /// lstat semantics on the last component.
+  errc stat(std::string_view path, dir_entry& out) const;
+  /// A directory's entries sorted by name, without "."/".." and part files; a
+  /// file path lists that one entry.
+  errc list(std::string_view path, std::vector<dir_entry>& out) const;
+  errc make_dir(std::string_view path, bool parents) const;
+  errc remove_dir(std::string_view path) const;
+  errc remove_file(std::string_view path) const;
+  /// Renames without replacing; `to` naming an existing directory moves into it.
+  errc rename(std::string_view from, std::string_view to) const;
+  /// Sum of the sizes of all regular files in the home (part files included).
+  std::uint64_t usage() const;
+
+ private:
+  explicit jail(unique_fd root) : root_(std::move(root)) {}
+  /// Opens the parent of `path` as an O_PATH directory; -errno on failure.
+  int open_parent(std::string_view path, std::string& leaf) const;
+
+  unique_fd root_;
+};
+
+}  // namespace ferry::vfs

@@ -1,0 +1,87 @@
+// Lexical path normalisation for virtual paths.
+#include "vfs/virtual_path.hpp"
+
+#include <vector>
+
+#include "proto/limits.hpp"
+
+namespace ferry::vfs {
+
+std::optional<std::string> resolve(std::string_view cwd, std::string_view path, std::string& why) {
+  if (path.empty()) {
+    why = "empty path";
+    return std::nullopt;
+  }
+  // SECURITY: a NUL would truncate the name at the syscall boundary.
+  if (path.find('\0') != std::string_view::npos) {
+    why = "path contains a NUL byte";
+    return std::nullopt;
+  }
+  if (path.size() > limits::max_path) {
+    why = "path too long";
+    return std::nullopt;
+  }
+  std::vector<std::string_view> parts;
+  auto push_components = [&](std::string_view p) -> bool {
+    std::size_t i = 0;
+    while (i <= p.size()) {
+      std::size_t j = p.find('/', i);
+      if (j == std::string_view::npos) j = p.size();
+      std::string_view c = p.substr(i, j - i);
+      i = j + 1;
+      if (c.empty() || c == ".") continue;
+      if (c == "..") {
+        if (!parts.empty()) parts.pop_back();  // ".." at "/" stays at "/"
+        continue;
+      }
+      if (c.size() > limits::max_name) {
+        why = "name longer than 255 bytes";
+        return false;
+      }
+      parts.push_back(c);
+    }
+    return true;
+  };
+  if (path.front() != '/' && !push_components(cwd)) return std::nullopt;
+  if (!push_components(path)) return std::nullopt;
+
+  std::string out;
+  for (auto c : parts) {
+    out += '/';
+    out += c;
+  }
+  if (out.empty()) out = "/";
+  if (out.size() > limits::max_path) {
+    why = "path too long";
+    return std::nullopt;
+  }
+  return out;
+}
+
+split_path split(std::string_view normalized) {
+  if (normalized == "/" || normalized.empty()) return {"/", ""};
+  const auto slash = normalized.rfind('/');
+  std::string parent(normalized.substr(0, slash));
+  if (parent.empty()) parent = "/";
+  return {std::move(parent), std::string(normalized.substr(slash + 1))};
+}
+
+std::string join(std::string_view dir, std::string_view name) {
+  std::string out(dir);
+  if (out.empty() || out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
+std::string relative(std::string_view normalized) {
+  if (normalized.size() <= 1) return ".";
+  return std::string(normalized.substr(1));
+}
+
+bool is_part_file(std::string_view name) {
+  constexpr std::string_view suffix = ".ferry-part";
+  return name.size() > suffix.size() + 1 && name.front() == '.' &&
+         name.substr(name.size() - suffix.size()) == suffix;
+}
+
+}  // namespace ferry::vfs

@@ -1,0 +1,34 @@
+// Virtual paths: what a client names ("/docs/a.txt", "../b") resolved lexically
+// against its virtual cwd into a normalized absolute path under "/" (the home).
+// Pure string logic; the kernel jail (jail.hpp) does the real confinement, this
+// only gives every path one canonical spelling and rejects illegal names.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry::vfs {
+
+/// Resolves `path` against `cwd` (normalized, absolute). "." is dropped, ".."
+/// pops a component and stays at "/" at the top (chroot semantics), repeated
+/// slashes collapse. Returns nullopt and sets `why` for an empty path, a NUL
+/// byte, a component longer than 255 bytes or a result longer than 4096 bytes.
+std::optional<std::string> resolve(std::string_view cwd, std::string_view path, std::string& why);
+
+/// Splits a normalized absolute path: "/a/b" -> {"/a", "b"}; "/" -> {"/", ""}.
+struct split_path {
+  std::string parent;
+  std::string leaf;
+};
+split_path split(std::string_view normalized);
+
+/// Joins a normalized absolute directory and a single name.
+std::string join(std::string_view dir, std::string_view name);
+
+/// The path relative to the home, as openat2 wants it: "/" -> ".", "/a/b" -> "a/b".
+std::string relative(std::string_view normalized);
+
+/// True for upload part files (".NAME.ferry-part"), which listings hide.
+bool is_part_file(std::string_view name);
+
+}  // namespace ferry::vfs

@@ -1,0 +1,234 @@
+"""Fixtures for the ferry end-to-end tests: a temporary server root with a few
+accounts, a running `ferryd serve` on an ephemeral loopback port, and helpers
+to talk to it (raw protocol via ferry_wire, or the real `ferry` client).
+
+ctest runs each test_*.py file on its own with FERRYD and FERRY set; each
+module gets its own root and server (module-scoped fixture).
+"""
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import ferry_wire
+from ferry_wire import Conn
+
+FERRYD = os.environ.get("FERRYD") or "/work/main/build/apps/ferryd"
+FERRY = os.environ.get("FERRY") or "/work/main/build/apps/ferry"
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+# name -> (password, extra `ferryd user add` arguments)
+USERS = {
+    "demo": ("demo-Pa55,=word!", []),
+    "other": ("other secret", []),
+    "quser": ("quota-pass", ["--quota", "100MiB"]),
+    "solo": ("solo-pass", ["--max-sessions", "1"]),
+    "many": ("many-pass", []),
+}
+
+# Strings that must never appear in any reply (real server paths).
+_SECRETS = []
+
+
+def run_ferryd(*args, input=None, timeout=30):
+    if not os.access(FERRYD, os.X_OK):
+        pytest.fail(f"ferryd binary not found at {FERRYD}")
+    return subprocess.run([FERRYD, *map(str, args)], input=input, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def must_ferryd(*args, input=None):
+    r = run_ferryd(*args, input=input)
+    assert r.returncode == 0, (
+        f"ferryd {' '.join(map(str, args))} exited {r.returncode}\n"
+        f"stdout: {r.stdout}\nstderr: {r.stderr}")
+    return r
+
+
+class Server:
+    def __init__(self, base, root, proc, port, log_path):
+        self.base = base
+        self.root = root
+        self.proc = proc
+        self.port = port
+        self.log_path = log_path
+        self.users = USERS
+
+    def home(self, user="demo"):
+        return self.root / "home" / user
+
+    def password(self, user):
+        return USERS[user][0]
+
+    def connect(self, **kw):
+        return Conn(self.port, **kw)
+
+    def login(self, user="demo", **kw):
+        c = Conn(self.port, **kw)
+        c.login(user, self.password(user))
+        return c
+
+    def clean_home(self, user="demo"):
+        """Empties a user's home on disk (the test's starting point)."""
+        home = self.home(user)
+        for p in home.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        return home
+
+    def log_tail(self, n=40):
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(lines[-n:])
+
+    def assert_alive(self):
+        rc = self.proc.poll()
+        assert rc is None, f"ferryd died (exit {rc}); log tail:\n{self.log_tail()}"
+
+
+def _start_server(base):
+    root = base / "root"
+    must_ferryd("init", "--root", root)
+    for f in ("ferryd.toml", "accounts.toml"):
+        assert (root / f).is_file(), f"ferryd init did not create {f}"
+    assert (root / "home").is_dir(), "ferryd init did not create home/"
+    for name, (password, extra) in USERS.items():
+        must_ferryd("user", "add", name, "--root", root, "--password-stdin", *extra,
+                    input=password + "\n")
+        assert (root / "home" / name).is_dir(), f"user add did not create home/{name}"
+
+    log_path = base / "ferryd.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"],
+        stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"ferryd did not print its listening line within {START_TIMEOUT} s; "
+                        f"got {line!r}; log:\n{log_path.read_text(errors='replace')}")
+        ready, _, _ = select.select([proc.stdout], [], [], left)
+        if ready:
+            ch = os.read(proc.stdout.fileno(), 1)
+            if not ch:
+                proc.wait()
+                pytest.fail(f"ferryd exited ({proc.returncode}) before listening; got "
+                            f"{line!r}; log:\n{log_path.read_text(errors='replace')}")
+            line += ch
+    text = line.decode().rstrip("\n")
+    prefix = "ferryd listening on 127.0.0.1:"
+    assert text.startswith(prefix) and text[len(prefix):].isdigit(), (
+        f"unexpected first stdout line {text!r}")
+    port = int(text[len(prefix):])
+    assert 0 < port < 65536
+
+    # Keep draining stdout so the server never blocks on a full pipe.
+    extra_stdout = []
+
+    def drain():
+        for chunk in iter(lambda: os.read(proc.stdout.fileno(), 4096), b""):
+            extra_stdout.append(chunk)
+
+    threading.Thread(target=drain, daemon=True).start()
+    srv = Server(base, root, proc, port, log_path)
+    srv.extra_stdout = extra_stdout
+    return srv
+
+
+def _stop_server(srv):
+    rc = srv.proc.poll()
+    if rc is not None:
+        pytest.fail(f"ferryd died during the tests (exit {rc}); log tail:\n{srv.log_tail()}")
+    srv.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = srv.proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        srv.proc.wait()
+        pytest.fail(f"ferryd did not exit within {STOP_TIMEOUT} s of SIGTERM; log tail:\n"
+                    f"{srv.log_tail()}")
+    assert rc == 0, f"ferryd exited {rc} on SIGTERM; log tail:\n{srv.log_tail()}"
+    more = b"".join(srv.extra_stdout)
+    assert not more.strip(), f"ferryd printed more than one line on stdout: {more[:500]!r}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ferry")
+    real = os.path.realpath(base)
+    secrets = [str(base / "root"), os.path.join(real, "root")]
+    # The pytest temp dir name (e.g. "pytest-of-root") exists only in the
+    # server's real path, never in a virtual one.
+    secrets += [p for p in Path(real).parts if p.startswith("pytest-")]
+    _SECRETS[:] = secrets
+    srv = _start_server(base)
+    yield srv
+    _SECRETS[:] = []
+    _stop_server(srv)
+
+
+@pytest.fixture(autouse=True)
+def no_real_path_in_replies():
+    """No reply (header or body) may contain the server's real root path."""
+    with ferry_wire._TRANSCRIPT_LOCK:
+        ferry_wire.TRANSCRIPT.clear()
+    yield
+    with ferry_wire._TRANSCRIPT_LOCK:
+        seen = list(ferry_wire.TRANSCRIPT)
+        ferry_wire.TRANSCRIPT.clear()
+    for raw in seen:
+        for s in _SECRETS:
+            assert s.encode() not in raw, f"a reply leaked the real path {s!r}: {raw[:300]!r}"
+
+
+@pytest.fixture
+def demo(server):
+    """A logged-in session of "demo" whose home starts empty."""
+    server.clean_home("demo")
+    c = server.login("demo")
+    yield c
+    c.close()
+
+
+def run_ferry(server, args, password=None, env_password=None, timeout=30, cwd=None):
+    """Runs the real client. With `password`, passes --password-stdin."""
+    if not os.access(FERRY, os.X_OK):
+        pytest.fail(f"ferry binary not found at {FERRY}")
+    env = {k: v for k, v in os.environ.items() if k != "FERRY_PASSWORD"}
+    env["HOME"] = str(server.base)
+    if env_password is not None:
+        env["FERRY_PASSWORD"] = env_password
+    argv = [FERRY, "-P", str(server.port)]
+    stdin_data = None
+    if password is not None:
+        argv.append("--password-stdin")
+        stdin_data = password + "\n"
+    argv += list(args)
+    try:
+        r = subprocess.run(argv, input=stdin_data, capture_output=True, text=True,
+                           timeout=timeout, env=env, cwd=cwd or server.base,
+                           stdin=None if stdin_data is not None else subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"ferry {' '.join(args)} did not finish within {timeout} s")
+    for s in _SECRETS:
+        assert s not in r.stdout and s not in r.stderr, (
+            f"ferry output leaked the server path {s!r}: {r.stdout!r} {r.stderr!r}")
+    return r

@@ -1,0 +1,115 @@
+// The openat2 jail against a real temporary directory tree: escapes through
+// "..", absolute symlinks, relative symlinks and renames all stay inside.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "vfs/jail.hpp"
+
+namespace fs = std::filesystem;
+using ferry::errc;
+using ferry::vfs::jail;
+
+class Jail : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = fs::temp_directory_path() / ("ferry_jail_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(base_);
+    fs::create_directories(base_ / "home" / "sub");
+    fs::create_directories(base_ / "outside");
+    std::ofstream(base_ / "outside" / "secret") << "secret";
+    std::ofstream(base_ / "home" / "file") << "12345";
+    fs::create_symlink("/", base_ / "home" / "to_root");
+    fs::create_symlink("/etc/passwd", base_ / "home" / "to_passwd");
+    fs::create_symlink("../../outside", base_ / "home" / "sub" / "up");
+    int err = 0;
+    auto j = jail::open(base_ / "home", err);
+    ASSERT_TRUE(j) << err;
+    j_.emplace(std::move(*j));
+  }
+  void TearDown() override { fs::remove_all(base_); }
+
+  fs::path base_;
+  std::optional<jail> j_;
+};
+
+TEST_F(Jail, SymlinkToRootResolvesToHome) {
+  std::vector<ferry::vfs::dir_entry> entries;
+  ASSERT_EQ(j_->list("/to_root", entries), errc::ok);
+  std::vector<std::string> names;
+  for (auto& e : entries) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"file", "sub", "to_passwd", "to_root"}));
+}
+
+TEST_F(Jail, SymlinksNeverReachOutside) {
+  ferry::vfs::dir_entry e;
+  EXPECT_EQ(j_->check_dir("/sub/up"), errc::not_found);
+  EXPECT_EQ(j_->stat("/sub/up/secret", e), errc::not_found);
+  EXPECT_EQ(j_->open_at("/to_passwd", O_RDONLY), -ENOENT);
+  EXPECT_EQ(j_->open_at("/to_root/etc/passwd", O_RDONLY), -ENOENT);
+}
+
+TEST_F(Jail, StatDoesNotFollowLastLink) {
+  ferry::vfs::dir_entry e;
+  ASSERT_EQ(j_->stat("/to_root", e), errc::ok);
+  EXPECT_EQ(e.type, ferry::vfs::file_type::link);
+  ASSERT_EQ(j_->stat("/file", e), errc::ok);
+  EXPECT_EQ(e.size, 5u);
+  ASSERT_EQ(j_->stat("/", e), errc::ok);
+  EXPECT_EQ(e.type, ferry::vfs::file_type::dir);
+}
+
+TEST_F(Jail, MkdirRmdirRm) {
+  EXPECT_EQ(j_->make_dir("/a/b/c", false), errc::not_found);
+  EXPECT_EQ(j_->make_dir("/a/b/c", true), errc::ok);
+  EXPECT_TRUE(fs::is_directory(base_ / "home/a/b/c"));
+  EXPECT_EQ(j_->make_dir("/a", false), errc::exists);
+  EXPECT_EQ(j_->make_dir("/file/x", true), errc::not_directory);
+  EXPECT_EQ(j_->remove_dir("/a"), errc::not_empty);
+  EXPECT_EQ(j_->remove_file("/a"), errc::is_directory);
+  EXPECT_EQ(j_->remove_dir("/file"), errc::not_directory);
+  EXPECT_EQ(j_->remove_dir("/"), errc::forbidden);
+  EXPECT_EQ(j_->remove_file("/file"), errc::ok);
+  EXPECT_FALSE(fs::exists(base_ / "home/file"));
+  // rm of a symlink removes the link, never its target.
+  EXPECT_EQ(j_->remove_file("/to_passwd"), errc::ok);
+  EXPECT_TRUE(fs::exists("/etc/passwd"));
+}
+
+TEST_F(Jail, MkdirThroughSymlinkStaysInside) {
+  EXPECT_EQ(j_->make_dir("/to_root/made_here", false), errc::ok);
+  EXPECT_TRUE(fs::is_directory(base_ / "home/made_here"));
+  EXPECT_FALSE(fs::exists("/made_here"));
+}
+
+TEST_F(Jail, RenameStaysInside) {
+  EXPECT_EQ(j_->rename("/file", "/sub"), errc::ok);  // into the directory
+  EXPECT_TRUE(fs::exists(base_ / "home/sub/file"));
+  EXPECT_EQ(j_->rename("/sub/file", "/sub/up/stolen"), errc::not_found);
+  EXPECT_FALSE(fs::exists(base_ / "outside/stolen"));
+  std::ofstream(base_ / "home" / "other") << "x";
+  EXPECT_EQ(j_->rename("/other", "/sub/file"), errc::exists) << "no silent replace";
+  EXPECT_EQ(j_->rename("/", "/x"), errc::forbidden);
+}
+
+TEST_F(Jail, ListHidesPartFilesAndUsageCountsThem) {
+  std::ofstream(base_ / "home" / ".big.ferry-part") << std::string(100, 'x');
+  std::vector<ferry::vfs::dir_entry> entries;
+  ASSERT_EQ(j_->list("/", entries), errc::ok);
+  for (auto& e : entries) EXPECT_NE(e.name, ".big.ferry-part");
+  EXPECT_EQ(j_->usage(), 105u);  // "12345" + part file; symlinks are not followed
+  EXPECT_EQ(j_->usage(), 105u) << "a second walk sees the same tree";
+}
+
+TEST_F(Jail, ListOfAFileListsIt) {
+  std::vector<ferry::vfs::dir_entry> entries;
+  ASSERT_EQ(j_->list("/file", entries), errc::ok);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].name, "file");
+  EXPECT_EQ(j_->list("/nope", entries), errc::not_found);
+}

@@ -1,0 +1,102 @@
+// Virtual path normalisation, table-driven, plus a differential check against
+// a naive reference normaliser.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "vfs/virtual_path.hpp"
+
+using ferry::vfs::resolve;
+
+namespace {
+
+std::string norm(std::string_view cwd, std::string_view p) {
+  std::string why;
+  auto r = resolve(cwd, p, why);
+  return r ? *r : "ERR:" + why;
+}
+
+}  // namespace
+
+TEST(VirtualPath, Table) {
+  struct tc {
+    const char* cwd;
+    const char* path;
+    const char* want;
+  };
+  const tc cases[] = {
+      {"/", "a", "/a"},
+      {"/", "/", "/"},
+      {"/", "..", "/"},
+      {"/", "../..", "/"},
+      {"/", "/../../etc", "/etc"},
+      {"/a/b", "..", "/a"},
+      {"/a/b", "../../../../x", "/x"},
+      {"/a", "./b//c/", "/a/b/c"},
+      {"/a", "/x/./y/../z", "/x/z"},
+      {"/a", ".", "/a"},
+      {"/", "a/../../b", "/b"},
+      {"/", "...", "/..."},
+      {"/", ".hidden", "/.hidden"},
+      {"/", "a b/ü", "/a b/ü"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(norm(c.cwd, c.path), c.want) << c.cwd << " + " << c.path;
+}
+
+TEST(VirtualPath, Rejections) {
+  EXPECT_EQ(norm("/", ""), "ERR:empty path");
+  EXPECT_EQ(norm("/", std::string("a\0b", 3)), "ERR:path contains a NUL byte");
+  EXPECT_EQ(norm("/", std::string(256, 'x')), "ERR:name longer than 255 bytes");
+  EXPECT_EQ(norm("/", std::string(255, 'x')), "/" + std::string(255, 'x'));
+  EXPECT_EQ(norm("/", std::string(5000, '/')), "ERR:path too long");
+}
+
+TEST(VirtualPath, SplitJoinRelative) {
+  using namespace ferry::vfs;
+  EXPECT_EQ(split("/a/b").parent, "/a");
+  EXPECT_EQ(split("/a/b").leaf, "b");
+  EXPECT_EQ(split("/a").parent, "/");
+  EXPECT_EQ(split("/").leaf, "");
+  EXPECT_EQ(join("/", "x"), "/x");
+  EXPECT_EQ(join("/a", "x"), "/a/x");
+  EXPECT_EQ(relative("/"), ".");
+  EXPECT_EQ(relative("/a/b"), "a/b");
+  EXPECT_TRUE(is_part_file(".x.ferry-part"));
+  EXPECT_FALSE(is_part_file("x.ferry-part"));
+  EXPECT_FALSE(is_part_file(".ferry-part"));
+}
+
+// Differential: the result never contains "." or ".." components, never
+// escapes (always starts with "/"), and equals a naive stack normaliser.
+TEST(VirtualPath, MatchesNaiveReference) {
+  std::mt19937 rng(42);
+  const char* parts[] = {"a", "b", ".", "..", "", "c.d", "..."};
+  for (int i = 0; i < 20000; ++i) {
+    std::string p = (rng() % 2) ? "/" : "";
+    const int n = static_cast<int>(rng() % 8);
+    for (int k = 0; k < n; ++k) {
+      p += parts[rng() % 7];
+      if (k + 1 < n) p += '/';
+    }
+    if (p.empty()) continue;
+    std::vector<std::string> stack{"x"};  // cwd "/x"
+    if (p[0] == '/') stack.clear();
+    std::size_t s = 0;
+    while (s <= p.size()) {
+      auto e = p.find('/', s);
+      if (e == std::string::npos) e = p.size();
+      auto c = p.substr(s, e - s);
+      s = e + 1;
+      if (c.empty() || c == ".") continue;
+      if (c == "..") {
+        if (!stack.empty()) stack.pop_back();
+      } else {
+        stack.push_back(c);
+      }
+    }
+    std::string want;
+    for (auto& c : stack) want += "/" + c;
+    if (want.empty()) want = "/";
+    EXPECT_EQ(norm("/x", p), want) << p;
+  }
+}
