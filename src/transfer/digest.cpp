@@ -1,0 +1,88 @@
+// Digest implementations over libxxhash (XXH3-128) and OpenSSL EVP (SHA-256, MD5).
+#include "transfer/digest.hpp"
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+namespace ferry::transfer {
+namespace {
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 0xf];
+  }
+  return out;
+}
+
+class xxh128_digest final : public digest {
+ public:
+  xxh128_digest() : state_(XXH3_createState()) {
+    if (!state_) throw std::bad_alloc();
+    XXH3_128bits_reset(state_);
+  }
+  ~xxh128_digest() override { XXH3_freeState(state_); }
+  void update(const void* data, std::size_t n) override { XXH3_128bits_update(state_, data, n); }
+  std::string hex() override {
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(state_));  // big-endian, as xxhsum prints
+    return to_hex(c.digest, sizeof c.digest);
+  }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+class evp_digest final : public digest {
+ public:
+  explicit evp_digest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_, md, nullptr) != 1) throw std::runtime_error("EVP init");
+  }
+  ~evp_digest() override { EVP_MD_CTX_free(ctx_); }
+  void update(const void* data, std::size_t n) override { EVP_DigestUpdate(ctx_, data, n); }
+  std::string hex() override {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, out, &n);
+    return to_hex(out, n);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
+
+bool known_algo(std::string_view algo) noexcept {
+  return algo == "xxh128" || algo == "sha256" || algo == "md5";
+}
+
+std::unique_ptr<digest> digest::make(std::string_view algo) {
+  if (algo == "xxh128") return std::make_unique<xxh128_digest>();
+  if (algo == "sha256") return std::make_unique<evp_digest>(EVP_sha256());
+  if (algo == "md5") return std::make_unique<evp_digest>(EVP_md5());
+  return nullptr;
+}
+
+bool digest_fd_range(int fd, std::uint64_t length, digest& d) {
+  std::vector<char> buf(1 << 20);
+  std::uint64_t off = 0;
+  while (off < length) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
+    const auto n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
+    if (n <= 0) return false;
+    d.update(buf.data(), static_cast<std::size_t>(n));
+    off += static_cast<std::uint64_t>(n);
+  }
+  return true;
+}
+
+}  // namespace ferry::transfer
