@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "proto/units.hpp"
+
 namespace ferry::server {
 
 std::optional<endpoint_spec> parse_endpoint(const std::string& text) {
@@ -72,6 +74,23 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("max_sessions_per_ip", max_sessions_per_ip) ||
       !positive("max_auth_attempts", max_auth_attempts))
     return false;
+  if (auto v = t["rate"]; v) {
+    auto s = v.value<std::string>();
+    auto r = s ? (s->empty() ? std::optional<std::uint64_t>(0) : parse_rate(*s)) : std::nullopt;
+    if (!r) {
+      error = file.string() + ": rate must be like \"100MiB/s\" (\"\" = unlimited)";
+      return false;
+    }
+    rate = *r;
+  }
+  if (auto v = t["download_method"]; v) {
+    auto s = v.value<std::string>();
+    if (!s || (*s != "copy" && *s != "sendfile")) {
+      error = file.string() + ": download_method must be \"copy\" or \"sendfile\"";
+      return false;
+    }
+    download_method = *s;
+  }
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
   return true;
@@ -88,6 +107,8 @@ std::string default_config_text() {
 # max_sessions = 1024         # whole server
 # max_sessions_per_ip = 128
 # max_auth_attempts = 3       # failed logins before the connection is closed
+# rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
+# download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
 )";
 }
 

@@ -26,6 +26,10 @@ struct config {
   unsigned max_sessions = 1024;                 ///< whole server
   unsigned max_sessions_per_ip = 128;
   unsigned max_auth_attempts = 3;               ///< per connection
+  std::uint64_t rate = 0;                       ///< whole-server bytes/s, 0 = unlimited
+  /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
+  /// bench/transfer.sh) or "sendfile".
+  std::string download_method = "copy";
 
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.

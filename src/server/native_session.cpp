@@ -13,6 +13,9 @@
 #include "proto/limits.hpp"
 #include "proto/request.hpp"
 #include "server/server_context.hpp"
+#include "server/transfer_session.hpp"
+#include "server/user_state.hpp"
+#include "transfer/upload.hpp"
 #include "vfs/jail.hpp"
 
 #include <cstring>
@@ -23,6 +26,7 @@ namespace {
 using json = nlohmann::json;
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t out_flush_bytes = 256 * 1024;
 
 std::string addr_of(const std::string& peer) {
   auto colon = peer.rfind(':');
@@ -41,7 +45,11 @@ native_session::native_session(asio::ip::tcp::socket socket, server_context& ctx
       timer_(socket_.get_executor()),
       rbuf_(read_chunk) {}
 
-native_session::~native_session() = default;
+native_session::~native_session() {
+  // Uploads still open when the connection ends keep their part files for a
+  // resume; the log records them as incomplete.
+  for (auto& [id, u] : uploads_) log_transfer(u->up->path(), true, u->up->written(), u->started, false);
+}
 
 asio::awaitable<void> native_session::run() {
   using namespace asio::experimental::awaitable_operators;
@@ -49,6 +57,7 @@ asio::awaitable<void> native_session::run() {
   deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.login_timeout;
   try {
     co_await (serve() || watchdog());
+    co_await flush();
   } catch (const std::exception& e) {
     // SECURITY: one bad session must never take the server down.
     spdlog::error("session {}: {}", id_, e.what());
@@ -90,6 +99,7 @@ asio::awaitable<void> native_session::serve() {
       if (!co_await dispatch(req, body) || closing_) co_return;
       if (decoder_.body_remaining() > 0 && !co_await discard_body()) co_return;
     }
+    if (!co_await flush()) co_return;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
     if (ec) co_return;
     decoder_.feed({rbuf_.data(), n});
@@ -109,8 +119,16 @@ asio::awaitable<bool> native_session::discard_body() {
 }
 
 asio::awaitable<bool> native_session::send(const json& reply) {
-  const std::string frame = proto::encode_frame(reply);
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), use_nothrow);
+  out_ += proto::encode_frame(reply);
+  if (out_.size() >= out_flush_bytes) co_return co_await flush();
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::flush() {
+  if (out_.empty()) co_return true;
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_nothrow);
+  out_.clear();
+  if (out_.capacity() > 4 * out_flush_bytes) out_.shrink_to_fit();
   co_return !ec;
 }
 
@@ -124,7 +142,9 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
   std::string why;
   auto env = proto::parse_envelope(req, id, why);
   if (!env) co_return co_await send_error(id, errc::bad_request, why);
-  if (body > 0) co_return co_await send_error(id, errc::bad_request, "op \"" + env->op + "\" takes no body");
+  const bool takes_body = env->op == "put" || env->op == "data";
+  if (body > 0 && (!takes_body || phase_ != phase::ready))
+    co_return co_await send_error(id, errc::bad_request, "op \"" + env->op + "\" takes no body");
 
   if (phase_ == phase::greeting) {
     if (env->op != "hello") co_return co_await send_error(id, errc::bad_request, "the first frame must be hello");
@@ -142,10 +162,15 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
   json reply;
   if (phase_ != phase::ready) {
     // Unknown ops are 400 even before login; known ones need authentication.
-    if (!is_nav_op(env->op))
+    if (!is_nav_op(env->op) && !is_transfer_op(env->op))
       co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
     co_return co_await send_error(id, errc::not_authenticated, "log in first");
   }
+  if (env->op == "get") co_return co_await on_get(id, req);
+  if (env->op == "put") co_return co_await on_put(id, req, body);
+  if (env->op == "data") co_return co_await on_data(id, body);
+  if (env->op == "commit") co_return co_await on_commit(id, req);
+  if (env->op == "hash") co_return co_await on_hash(id, req);
   if (!run_nav_op(env->op, id, req, nav_, reply))
     co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
   co_return co_await send(reply);
@@ -224,7 +249,15 @@ asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::
   jail_ = std::make_unique<vfs::jail>(std::move(*j));
   user_ = user;
   nav_.jail = jail_.get();
-  nav_.quota_limit = acct->quota;
+  user_state_ = ctx_.users.get(user);
+  user_state_->quota.set_limit(acct->quota);
+  user_state_->rate.set_rate(acct->rate);
+  // Re-measure the home when no other session of the user is live: files
+  // may have changed behind the server's back (the ledger ignores this while
+  // uploads are open).
+  if (!user_state_->quota.known() || ctx_.registry.user_count(user) <= 1)
+    user_state_->quota.resync(jail_->usage());
+  nav_.quota = &user_state_->quota;
   phase_ = phase::ready;
   touch();
   ctx_.throttle.record_success(peer_addr_);

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,10 +25,15 @@ class scram_server;
 namespace ferry::vfs {
 class jail;
 }
+namespace ferry::transfer {
+class digest;
+class upload;
+}
 
 namespace ferry::server {
 
 struct server_context;
+struct user_state;
 
 class native_session {
  public:
@@ -49,8 +55,33 @@ class native_session {
   asio::awaitable<bool> on_auth(std::uint64_t id, const nlohmann::json& req);
   asio::awaitable<bool> finish_login(std::uint64_t id, const std::string& user,
                                      const std::string& server_final);
+  /// Queues a reply; replies go out in one write when the session next waits
+  /// for input (so pipelined requests get batched replies), or at 256 KiB.
   asio::awaitable<bool> send(const nlohmann::json& reply);
   asio::awaitable<bool> send_error(std::uint64_t id, errc e, const std::string& message);
+  /// Writes everything queued.
+  asio::awaitable<bool> flush();
+
+  // Transfers (native_transfer.cpp).
+  struct open_upload;
+  asio::awaitable<bool> on_get(std::uint64_t id, const nlohmann::json& req);
+  asio::awaitable<bool> on_put(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
+  asio::awaitable<bool> on_data(std::uint64_t id, std::uint64_t body);
+  asio::awaitable<bool> on_commit(std::uint64_t id, const nlohmann::json& req);
+  asio::awaitable<bool> on_hash(std::uint64_t id, const nlohmann::json& req);
+  /// Streams the current frame's body into `up` (nullptr or a failed write:
+  /// the rest is drained). Sets `failure` on the first write error. False
+  /// when the connection is gone.
+  asio::awaitable<bool> receive_body(transfer::upload* up, errc& failure);
+  /// Sends file bytes [offset, offset+n) of `fd` on the socket, hashing them
+  /// into `d` when given. False when the connection is gone or the file
+  /// shrank.
+  asio::awaitable<bool> send_file_range(int fd, std::uint64_t offset, std::uint64_t n,
+                                        transfer::digest* d);
+  /// Waits as the user's and the server's token buckets require for `n` bytes.
+  asio::awaitable<void> pace(std::uint64_t n);
+  void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
+                    std::chrono::steady_clock::time_point started, bool complete);
   /// Reads and drops the rest of the current frame's body.
   asio::awaitable<bool> discard_body();
   void touch();
@@ -70,6 +101,9 @@ class native_session {
   std::string user_;
   std::unique_ptr<vfs::jail> jail_;
   nav_state nav_;
+  std::shared_ptr<user_state> user_state_;
+  std::map<std::uint64_t, std::unique_ptr<open_upload>> uploads_;  ///< by put id
+  std::string out_;  ///< queued reply frames
   bool closing_ = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include "proto/request.hpp"
 #include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::server {
@@ -104,7 +105,9 @@ void op_rmdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
 void op_rm(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   std::string p;
   if (!path_field(id, f, "path", st, p, r)) return;
-  r = result(id, st.jail->remove_file(p), p);
+  std::uint64_t freed = 0;
+  r = result(id, st.jail->remove_file(p, &freed), p);
+  if (r.value("status", 0) == 200) st.quota->freed(freed);
 }
 
 void op_mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
@@ -119,8 +122,9 @@ void op_mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
 
 void op_quota(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
   r = proto::reply(id);
-  r["used"] = st.jail->usage();
-  r["limit"] = st.quota_limit;
+  const auto s = st.quota->get();
+  r["used"] = s.used;
+  r["limit"] = s.limit;
 }
 
 constexpr std::array<std::pair<std::string_view, handler>, 9> table{{

@@ -12,6 +12,7 @@
 
 namespace ferry::vfs {
 class jail;
+class quota_ledger;
 }
 
 namespace ferry::server {
@@ -19,7 +20,7 @@ namespace ferry::server {
 struct nav_state {
   const vfs::jail* jail = nullptr;
   std::string cwd = "/";
-  std::uint64_t quota_limit = 0;
+  vfs::quota_ledger* quota = nullptr;  ///< the user's ledger (rm frees, quota reads)
 };
 
 /// Runs a navigation op. Returns false when `op` is not one of them.

@@ -9,6 +9,10 @@
 #include "server/account_cache.hpp"
 #include "server/config.hpp"
 #include "server/session_registry.hpp"
+#include "server/user_state.hpp"
+#include "transfer/rate_limiter.hpp"
+#include "transfer/xferlog.hpp"
+#include "vfs/path_locks.hpp"
 
 namespace ferry::server {
 
@@ -16,7 +20,9 @@ struct server_context {
   explicit server_context(config c)
       : cfg(std::move(c)),
         accounts(cfg.root / "accounts.toml"),
-        registry({cfg.max_sessions, cfg.max_sessions_per_ip}) {}
+        registry({cfg.max_sessions, cfg.max_sessions_per_ip}),
+        global_rate(cfg.rate),
+        xfer_log(cfg.root / "log" / "xferlog") {}
 
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
 
@@ -24,6 +30,10 @@ struct server_context {
   account_cache accounts;
   auth::login_throttle throttle;
   session_registry registry;
+  user_table users;
+  vfs::path_locks locks;
+  transfer::rate_limiter global_rate;
+  transfer::xferlog xfer_log;
   std::string secret;  ///< keys the fake SCRAM salts of unknown users
 };
 

@@ -50,4 +50,10 @@ std::size_t session_registry::count() const {
   return sessions_.size();
 }
 
+unsigned session_registry::user_count(const std::string& user) const {
+  std::lock_guard lock(mu_);
+  auto it = per_user_.find(user);
+  return it == per_user_.end() ? 0 : it->second;
+}
+
 }  // namespace ferry::server

@@ -25,6 +25,8 @@ class session_registry {
   bool bind_user(std::uint64_t id, const std::string& user, unsigned max_for_user);
   void close(std::uint64_t id);
   std::size_t count() const;
+  /// Logged-in sessions of `user`.
+  unsigned user_count(const std::string& user) const;
 
  private:
   struct info {

@@ -183,11 +183,18 @@ errc jail::remove_dir(std::string_view path) const {
   return errc::ok;
 }
 
-errc jail::remove_file(std::string_view path) const {
+errc jail::remove_file(std::string_view path, std::uint64_t* freed) const {
   if (path == "/") return errc::is_directory;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
+  if (freed != nullptr) {
+    struct stat st {};
+    *freed = ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                     S_ISREG(st.st_mode) && st.st_nlink == 1
+                 ? static_cast<std::uint64_t>(st.st_size)
+                 : 0;
+  }
   if (::unlinkat(parent.get(), leaf.c_str(), 0) != 0) return errc_from_errno(errno);
   return errc::ok;
 }

@@ -50,16 +50,21 @@ class jail {
   errc list(std::string_view path, std::vector<dir_entry>& out) const;
   errc make_dir(std::string_view path, bool parents) const;
   errc remove_dir(std::string_view path) const;
-  errc remove_file(std::string_view path) const;
+  /// Unlinks a file; `freed` gets the bytes that left the disk (0 for a link
+  /// or a file with other hard links).
+  errc remove_file(std::string_view path, std::uint64_t* freed = nullptr) const;
   /// Renames without replacing; `to` naming an existing directory moves into it.
   errc rename(std::string_view from, std::string_view to) const;
   /// Sum of the sizes of all regular files in the home (part files included).
   std::uint64_t usage() const;
 
+  /// Opens the parent of `path` as an O_PATH directory and sets `leaf` to the
+  /// last component ("" for "/"); -errno on failure. Callers act on the leaf
+  /// with *at() calls that do not follow it.
+  int open_parent(std::string_view path, std::string& leaf) const;
+
  private:
   explicit jail(unique_fd root) : root_(std::move(root)) {}
-  /// Opens the parent of `path` as an O_PATH directory; -errno on failure.
-  int open_parent(std::string_view path, std::string& leaf) const;
 
   unique_fd root_;
 };

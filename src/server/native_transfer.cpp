@@ -1,0 +1,385 @@
+// Native protocol transfer ops: get, put (offset step and inline), data,
+// commit, hash. The file logic is socket-free (transfer/upload, download);
+// this file moves bytes between it and the socket, paced by the token buckets.
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <memory>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proto/limits.hpp"
+#include "proto/request.hpp"
+#include "server/server_context.hpp"
+#include "server/transfer_session.hpp"
+#include "server/user_state.hpp"
+#include "transfer/digest.hpp"
+#include "transfer/digest_cache.hpp"
+#include "transfer/download.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::server {
+namespace {
+
+using json = nlohmann::json;
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+/// Files up to this size are answered from the reply queue in one write, so a
+/// pipelined stream of small gets costs one syscall per batch, not per file.
+constexpr std::uint64_t small_file = 256 * 1024;
+constexpr std::size_t max_chunk = 1 << 20;
+constexpr std::size_t min_chunk = 64 * 1024;
+/// Bulk buffers of all transfers together stay near this, so 50 concurrent
+/// downloads do not cost 50 MiB of RSS.
+constexpr std::size_t buffer_budget = 24u << 20;
+constexpr std::size_t max_open_uploads = 64;
+
+std::atomic<std::size_t> active_bulk{0};
+
+/// A bulk I/O buffer sized by how many transfers are running right now.
+class bulk_buffer {
+ public:
+  bulk_buffer() {
+    const auto n = active_bulk.fetch_add(1) + 1;
+    size_ = std::clamp(buffer_budget / n, min_chunk, max_chunk);
+    data_ = std::make_unique_for_overwrite<char[]>(size_);
+  }
+  ~bulk_buffer() { active_bulk.fetch_sub(1); }
+  bulk_buffer(const bulk_buffer&) = delete;
+  bulk_buffer& operator=(const bulk_buffer&) = delete;
+  char* data() noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+json fail(std::uint64_t id, errc e, const std::string& path) {
+  return error_reply(id, e, std::string(info(e).text) + ": " + path);
+}
+
+/// Resolves a path field; nullopt (with `why`) when missing or malformed.
+std::optional<std::string> resolve_field(proto::fields& f, const std::string& cwd, std::string& why) {
+  const auto raw = f.str("path");
+  if (!f.ok()) {
+    why = f.error();
+    return std::nullopt;
+  }
+  return vfs::resolve(cwd, raw, why);
+}
+
+std::string algo_field(proto::fields& f, std::string& why) {
+  auto a = f.opt_str("algo").value_or(std::string(transfer::default_algo));
+  if (f.ok() && !transfer::known_algo(a)) why = "unknown algo \"" + a + "\"; use xxh128, sha256 or md5";
+  return a;
+}
+
+bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
+  std::size_t done = 0;
+  while (done < n) {
+    const auto r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_transfer_op(std::string_view op) {
+  return op == "get" || op == "put" || op == "data" || op == "commit" || op == "hash";
+}
+
+void native_session::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
+                                  std::chrono::steady_clock::time_point started, bool complete) {
+  transfer::xfer_record r;
+  r.end = std::time(nullptr);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.host = peer_addr_;
+  r.bytes = bytes;
+  r.path = path;
+  r.incoming = incoming;
+  r.user = user_;
+  r.complete = complete;
+  ctx_.xfer_log.write(r);
+}
+
+asio::awaitable<void> native_session::pace(std::uint64_t n) {
+  const auto now = transfer::rate_limiter::clock::now();
+  auto wait = user_state_->rate.acquire(n, now);
+  wait = std::max(wait, ctx_.global_rate.acquire(n, now));
+  if (wait.count() <= 0) co_return;
+  asio::steady_timer t(socket_.get_executor(), wait);
+  co_await t.async_wait(use_nothrow);
+}
+
+asio::awaitable<bool> native_session::send_file_range(int fd, std::uint64_t offset, std::uint64_t n,
+                                                      transfer::digest* d) {
+  const bool paced = user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0;
+  if (d == nullptr && ctx_.cfg.download_method == "sendfile") {
+    // Zero-copy path, only when no hashing is needed (the digest is cached).
+    socket_.native_non_blocking(true);
+    auto off = static_cast<off_t>(offset);
+    std::uint64_t left = n;
+    while (left > 0) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, max_chunk));
+      if (paced) co_await pace(want);
+      const auto r = ::sendfile(socket_.native_handle(), fd, &off, want);
+      if (r > 0) {
+        left -= static_cast<std::uint64_t>(r);
+        touch();
+        continue;
+      }
+      if (r == 0) co_return false;  // the file shrank under us
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return false;
+      auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_write, use_nothrow);
+      if (ec) co_return false;
+    }
+    co_return true;
+  }
+  bulk_buffer buf;
+  std::uint64_t left = n;
+  auto off = offset;
+  while (left > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+    if (!pread_all(fd, buf.data(), want, off)) co_return false;  // shrank or I/O error
+    if (d != nullptr) d->update(buf.data(), want);
+    if (paced) co_await pace(want);
+    auto [ec, w] = co_await asio::async_write(socket_, asio::buffer(buf.data(), want), use_nothrow);
+    if (ec) co_return false;
+    left -= want;
+    off += want;
+    touch();
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto offset = f.u64("offset", 0);
+  const auto algo = algo_field(f, why);
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+
+  transfer::download_file file;
+  if (auto e = transfer::open_download(*jail_, *path, file); e != errc::ok)
+    co_return co_await send(fail(id, e, *path));
+  if (offset > file.size)
+    co_return co_await send_error(id, errc::bad_request, "offset is beyond the end of " + *path);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto cached = transfer::load_cached_digest(file.fd.get(), algo, file.st);
+  std::unique_ptr<transfer::digest> d;
+  if (!cached) {
+    d = transfer::digest::make(algo);
+    if (offset > 0 && !transfer::digest_fd_range(file.fd.get(), offset, *d)) {
+      co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+    }
+  }
+  const std::uint64_t n = file.size - offset;
+  json head = proto::reply(id);
+  head["size"] = file.size;
+  head["offset"] = offset;
+  head["body"] = n;
+  out_ += proto::encode_frame(head);
+
+  const bool paced = user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0;
+  bool ok = true;
+  if (n <= small_file && !paced) {
+    // Small file: body goes into the reply queue with its header and trailer.
+    const auto at = out_.size();
+    out_.resize(at + n);
+    ok = pread_all(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
+    if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
+  } else {
+    ok = co_await flush() && co_await send_file_range(file.fd.get(), offset, n, d.get());
+  }
+  if (!ok) {
+    // The header promised n bytes; a short body can only be signalled by
+    // closing the connection. The client keeps its part file.
+    spdlog::warn("session {}: get {} aborted", id_, *path);
+    log_transfer(*path, false, 0, started, false);
+    out_.clear();
+    co_return false;
+  }
+  std::string hex;
+  if (cached) {
+    hex = *cached;
+  } else {
+    hex = d->hex();
+    if (transfer::unchanged(file.fd.get(), file.st))
+      transfer::store_cached_digest(file.fd.get(), algo, file.st, hex);
+  }
+  log_transfer(*path, false, n, started, true);
+  json trailer = proto::reply(id);
+  trailer["algo"] = algo;
+  trailer["digest"] = hex;
+  co_return co_await send(trailer);
+}
+
+asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto algo = algo_field(f, why);
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+  transfer::download_file file;
+  if (auto e = transfer::open_download(*jail_, *path, file); e != errc::ok)
+    co_return co_await send(fail(id, e, *path));
+  auto hex = transfer::load_cached_digest(file.fd.get(), algo, file.st);
+  if (!hex) {
+    // Hash in slices, yielding between them, so a big file does not stall
+    // the other sessions of this thread.
+    auto d = transfer::digest::make(algo);
+    bulk_buffer buf;
+    std::uint64_t off = 0;
+    while (off < file.size) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(file.size - off, buf.size()));
+      if (!pread_all(file.fd.get(), buf.data(), want, off))
+        co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+      d->update(buf.data(), want);
+      off += want;
+      touch();
+      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+    }
+    hex = d->hex();
+    if (transfer::unchanged(file.fd.get(), file.st))
+      transfer::store_cached_digest(file.fd.get(), algo, file.st, *hex);
+  }
+  json r = proto::reply(id);
+  r["algo"] = algo;
+  r["digest"] = *hex;
+  co_return co_await send(r);
+}
+
+asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
+  std::unique_ptr<bulk_buffer> buf;
+  while (decoder_.body_remaining() > 0) {
+    std::string_view chunk;
+    if (decoder_.buffered() > 0) {
+      chunk = decoder_.take_body(decoder_.buffered());
+    } else {
+      if (!buf) buf = std::make_unique<bulk_buffer>();
+      const auto want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(decoder_.body_remaining(), buf->size()));
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf->data(), want), use_nothrow);
+      if (ec) co_return false;
+      decoder_.body_read_externally(n);
+      chunk = {buf->data(), n};
+    }
+    touch();
+    if (up != nullptr && failure == errc::ok) failure = up->write(chunk.data(), chunk.size());
+    if (user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0) co_await pace(chunk.size());
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, std::uint64_t body) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto size = f.req_u64("size");
+  const auto algo = algo_field(f, why);
+  const bool resume = f.boolean("resume", true);
+  const auto digest = f.opt_str("digest");
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+  const bool inline_put = digest.has_value();
+  if (inline_put && (body != size || size > limits::max_inline_body))
+    co_return co_await send_error(id, errc::bad_request,
+                                  "an inline put carries its whole file (at most 1 MiB) as body");
+  if (!inline_put && body > 0)
+    co_return co_await send_error(id, errc::bad_request, "a put with a body needs its digest");
+  if (uploads_.contains(id))
+    co_return co_await send_error(id, errc::bad_request, "an upload with this id is already open");
+  if (uploads_.size() >= max_open_uploads)
+    co_return co_await send_error(id, errc::bad_request, "too many open uploads on this connection");
+  if (vfs::is_part_file(vfs::split(*path).leaf))
+    co_return co_await send_error(id, errc::bad_request, "names ending in .ferry-part are reserved");
+
+  transfer::upload_request ur;
+  ur.path = *path;
+  ur.size = size;
+  ur.algo = algo;
+  ur.resume = resume && !inline_put;
+  std::unique_ptr<transfer::upload> up;
+  const auto started = std::chrono::steady_clock::now();
+  if (auto e = transfer::upload::begin(*jail_, *nav_.quota, ctx_.locks, ur, up); e != errc::ok) {
+    if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
+    co_return co_await send(fail(id, e, *path));
+  }
+  if (!inline_put) {
+    auto ou = std::make_unique<open_upload>();
+    ou->up = std::move(up);
+    ou->started = started;
+    json r = proto::reply(id);
+    r["offset"] = ou->up->offset();
+    uploads_.emplace(id, std::move(ou));
+    co_return co_await send(r);
+  }
+  errc failure = errc::ok;
+  if (!co_await receive_body(up.get(), failure)) {
+    log_transfer(*path, true, up->written(), started, false);
+    co_return false;
+  }
+  std::string actual;
+  if (failure == errc::ok) failure = up->commit(*digest, actual);
+  else up->abort(true);  // an inline put cannot be resumed: drop its part
+  log_transfer(*path, true, up->written(), started, failure == errc::ok);
+  if (failure != errc::ok) co_return co_await send(fail(id, failure, *path));
+  co_return co_await send(proto::reply(id, 201));
+}
+
+asio::awaitable<bool> native_session::on_data(std::uint64_t id, std::uint64_t body) {
+  auto it = uploads_.find(id);
+  errc ignored = errc::ok;
+  if (it == uploads_.end()) {
+    if (!co_await receive_body(nullptr, ignored)) co_return false;
+    co_return co_await send_error(id, errc::bad_request, "no open upload with this id");
+  }
+  (void)body;
+  co_return co_await receive_body(it->second->up.get(), it->second->failure);
+}
+
+asio::awaitable<bool> native_session::on_commit(std::uint64_t id, const json& req) {
+  proto::fields f(req);
+  const auto digest = f.str("digest");
+  std::string why;
+  const auto algo = algo_field(f, why);
+  auto it = uploads_.find(id);
+  if (it == uploads_.end()) co_return co_await send_error(id, errc::bad_request, "no open upload with this id");
+  auto ou = std::move(it->second);
+  uploads_.erase(it);
+  auto& up = *ou->up;
+  if (!f.ok() || !why.empty()) {
+    log_transfer(up.path(), true, up.written(), ou->started, false);
+    co_return co_await send_error(id, errc::bad_request, f.ok() ? why : f.error());
+  }
+  errc e = ou->failure;
+  std::string actual;
+  if (e == errc::ok) e = up.commit(digest, actual);
+  log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok);
+  if (e == errc::ok) co_return co_await send(proto::reply(id, 201));
+  if (e == errc::bad_request)
+    co_return co_await send_error(id, e, "byte count does not match the announced size: " + up.path());
+  co_return co_await send(fail(id, e, up.path()));
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,97 @@
+// An upload into a jailed home, without sockets: shared by the native
+// protocol and the FTP front-end. Bytes go to ".NAME.ferry-part" beside the
+// target; commit() checks the byte count and the digest and only then renames
+// the part over the target, so no reader ever sees a half-written file under
+// the real name. While open it holds the target's path lock (one writer per
+// file) and a quota reservation for the bytes still to come.
+//
+// A disconnect simply destroys the upload: the part file stays for the next
+// upload of the same path to resume from, the lock and the unused reservation
+// are returned.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proto/errc.hpp"
+#include "transfer/digest.hpp"
+#include "vfs/path_locks.hpp"
+#include "vfs/unique_fd.hpp"
+
+namespace ferry::vfs {
+class jail;
+class quota_ledger;
+}  // namespace ferry::vfs
+
+namespace ferry::transfer {
+
+struct upload_request {
+  std::string path;                   ///< normalized virtual path of the target
+  std::optional<std::uint64_t> size;  ///< whole-file size; nullopt = unknown (FTP)
+  std::string algo{default_algo};
+  bool resume = true;                 ///< continue from an existing part file
+  /// FTP APPE / REST: start from this many bytes of the existing part file
+  /// (nullopt = its whole length when resuming).
+  std::optional<std::uint64_t> offset;
+};
+
+class upload {
+ public:
+  /// Opens the part file, takes the lock and reserves quota. Errors:
+  /// bad_request (bad algo, name too long), is_directory, not_found (parent),
+  /// busy, quota_exceeded, and whatever the filesystem says.
+  static errc begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_locks& locks,
+                    const upload_request& req, std::unique_ptr<upload>& out);
+  ~upload();
+  upload(const upload&) = delete;
+  upload& operator=(const upload&) = delete;
+
+  /// Bytes already in the part file, where new data starts.
+  std::uint64_t offset() const noexcept { return offset_; }
+  /// Bytes written since begin().
+  std::uint64_t written() const noexcept { return written_; }
+  const std::string& path() const noexcept { return path_; }
+
+  /// Appends bytes. Errors: bad_request (more than announced),
+  /// quota_exceeded, io errors (disk full: quota_exceeded is not used for
+  /// ENOSPC; it is errc_from_errno). After an error the upload is dead.
+  errc write(const char* data, std::size_t n);
+
+  /// Finishes: byte count must match the announced size, the digest (when
+  /// `expected` is given) must match, then the part becomes the target.
+  /// `actual` receives the computed digest. On checksum_mismatch the part file
+  /// is deleted; on a count mismatch it is kept for resuming.
+  errc commit(std::optional<std::string_view> expected, std::string& actual);
+
+  /// Ends without committing; `discard` deletes the part file.
+  void abort(bool discard);
+
+ private:
+  upload() = default;
+  void finish();
+
+  vfs::quota_ledger* quota_ = nullptr;
+  vfs::unique_fd dir_;    ///< O_PATH parent directory
+  vfs::unique_fd part_;   ///< the part file, O_RDWR
+  std::string leaf_;
+  std::string part_leaf_;
+  std::string path_;
+  std::optional<std::uint64_t> size_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t written_ = 0;
+  std::uint64_t reserved_ = 0;  ///< still-unused reservation
+  std::uint64_t replaced_ = 0;  ///< size of the file the upload will replace
+  std::string algo_;
+  std::unique_ptr<digest> digest_;
+  vfs::path_locks::guard lock_;
+  bool active_ = false;  ///< begin() succeeded: lock and reservation are ours
+  bool dead_ = false;
+  bool done_ = false;
+};
+
+/// ".NAME.ferry-part" for "NAME".
+std::string part_name(std::string_view leaf);
+
+}  // namespace ferry::transfer

@@ -1,0 +1,52 @@
+#include "transfer/xferlog.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <system_error>
+
+namespace ferry::transfer {
+namespace {
+
+std::string field(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) out.push_back(c <= ' ' || c == 0x7f ? '_' : static_cast<char>(c));
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string xferlog_line(const xfer_record& r) {
+  std::tm tm{};
+  ::gmtime_r(&r.end, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%a %b %d %H:%M:%S %Y", &tm);
+  const auto secs = static_cast<long long>(std::lround(std::max(0.0, r.seconds)));
+  std::string line = when;
+  line += " " + std::to_string(secs == 0 ? 1 : secs);  // xferlog counts whole seconds, minimum 1
+  line += " " + field(r.host);
+  line += " " + std::to_string(r.bytes);
+  line += " " + field(r.path);
+  line += " b _ ";
+  line += r.incoming ? 'i' : 'o';
+  line += " r " + field(r.user) + " " + field(r.service) + " 0 * ";
+  line += r.complete ? 'c' : 'i';
+  line += '\n';
+  return line;
+}
+
+xferlog::xferlog(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  fd_ = vfs::unique_fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+}
+
+void xferlog::write(const xfer_record& r) {
+  if (!fd_) return;
+  const std::string line = xferlog_line(r);
+  (void)!::write(fd_.get(), line.data(), line.size());
+}
+
+}  // namespace ferry::transfer

@@ -1,0 +1,202 @@
+// Uploads against a real jailed directory: atomic replace, resume from the
+// part file, checksum mismatch, one writer per path, quota reservation, and a
+// symlink planted under the part name.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "transfer/digest.hpp"
+#include "transfer/upload.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/path_locks.hpp"
+#include "vfs/quota_ledger.hpp"
+
+namespace fs = std::filesystem;
+using ferry::errc;
+using ferry::transfer::upload;
+using ferry::transfer::upload_request;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string hex_of(const std::string& data, const char* algo = "xxh128") {
+  auto d = ferry::transfer::digest::make(algo);
+  d->update(data.data(), data.size());
+  return d->hex();
+}
+
+class Upload : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = fs::temp_directory_path() / ("ferry_upload_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(home_);
+    fs::create_directories(home_ / "d");
+    int err = 0;
+    auto j = ferry::vfs::jail::open(home_, err);
+    ASSERT_TRUE(j) << err;
+    jail_.emplace(std::move(*j));
+    quota_.resync(0);
+  }
+  void TearDown() override { fs::remove_all(home_); }
+
+  errc begin(const std::string& path, std::uint64_t size, std::unique_ptr<upload>& out,
+             bool resume = true) {
+    upload_request r;
+    r.path = path;
+    r.size = size;
+    r.resume = resume;
+    return upload::begin(*jail_, quota_, locks_, r, out);
+  }
+
+  fs::path home_;
+  std::optional<ferry::vfs::jail> jail_;
+  ferry::vfs::quota_ledger quota_;
+  ferry::vfs::path_locks locks_;
+};
+
+TEST_F(Upload, CommitReplacesOnlyWhenVerified) {
+  std::ofstream(home_ / "d" / "f") << "old";
+  quota_.resync(3);
+  const std::string data = "new contents";
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/d/f", data.size(), u), errc::ok);
+  EXPECT_EQ(u->offset(), 0u);
+  ASSERT_EQ(u->write(data.data(), 5), errc::ok);
+  EXPECT_EQ(read(home_ / "d" / "f"), "old");  // readers still see the old file
+  EXPECT_TRUE(fs::exists(home_ / "d" / ".f.ferry-part"));
+  ASSERT_EQ(u->write(data.data() + 5, data.size() - 5), errc::ok);
+  std::string actual;
+  ASSERT_EQ(u->commit(hex_of(data), actual), errc::ok);
+  EXPECT_EQ(actual, hex_of(data));
+  EXPECT_EQ(read(home_ / "d" / "f"), data);
+  EXPECT_FALSE(fs::exists(home_ / "d" / ".f.ferry-part"));
+  // "old" (3 bytes) was replaced: usage is the new file only.
+  EXPECT_EQ(quota_.get().used, data.size());
+  EXPECT_EQ(quota_.get().reserved, 0u);
+}
+
+TEST_F(Upload, MismatchDeletesPartAndKeepsOld) {
+  std::ofstream(home_ / "f") << "old";
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/f", 3, u), errc::ok);
+  ASSERT_EQ(u->write("abc", 3), errc::ok);
+  std::string actual;
+  EXPECT_EQ(u->commit(hex_of("abd"), actual), errc::checksum_mismatch);
+  EXPECT_EQ(read(home_ / "f"), "old");
+  EXPECT_FALSE(fs::exists(home_ / ".f.ferry-part"));
+  EXPECT_EQ(quota_.get().used, 0u);
+}
+
+TEST_F(Upload, ResumeContinuesFromPartAndHashesWholeFile) {
+  const std::string data = "0123456789abcdef";
+  {
+    std::unique_ptr<upload> u;
+    ASSERT_EQ(begin("/r", data.size(), u), errc::ok);
+    ASSERT_EQ(u->write(data.data(), 6), errc::ok);
+  }  // dropped: like a disconnect
+  EXPECT_EQ(read(home_ / ".r.ferry-part"), data.substr(0, 6));
+  EXPECT_EQ(quota_.get().reserved, 0u);
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/r", data.size(), u), errc::ok);
+  EXPECT_EQ(u->offset(), 6u);
+  ASSERT_EQ(u->write(data.data() + 6, data.size() - 6), errc::ok);
+  std::string actual;
+  ASSERT_EQ(u->commit(hex_of(data), actual), errc::ok);
+  EXPECT_EQ(read(home_ / "r"), data);
+}
+
+TEST_F(Upload, NoResumeTruncatesPart) {
+  std::ofstream(home_ / ".r.ferry-part") << "garbage";
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/r", 2, u, false), errc::ok);
+  EXPECT_EQ(u->offset(), 0u);
+  EXPECT_EQ(fs::file_size(home_ / ".r.ferry-part"), 0u);
+}
+
+TEST_F(Upload, PartLongerThanFileStartsOver) {
+  std::ofstream(home_ / ".r.ferry-part") << "0123456789";
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/r", 4, u), errc::ok);
+  EXPECT_EQ(u->offset(), 0u);
+}
+
+TEST_F(Upload, CountMismatchKeepsPartForResume) {
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/c", 10, u), errc::ok);
+  ASSERT_EQ(u->write("12345", 5), errc::ok);
+  std::string actual;
+  EXPECT_EQ(u->commit(std::nullopt, actual), errc::bad_request);
+  EXPECT_TRUE(fs::exists(home_ / ".c.ferry-part"));
+  EXPECT_FALSE(fs::exists(home_ / "c"));
+}
+
+TEST_F(Upload, MoreThanAnnouncedIsRefused) {
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/c", 3, u), errc::ok);
+  EXPECT_EQ(u->write("1234", 4), errc::bad_request);
+  EXPECT_EQ(u->write("1", 1), errc::bad_request);  // dead after an error
+}
+
+TEST_F(Upload, OneWriterPerPathEvenThroughOtherSpellings) {
+  fs::create_directory_symlink("d", home_ / "alias");
+  std::unique_ptr<upload> a, b;
+  ASSERT_EQ(begin("/d/x", 1, a), errc::ok);
+  EXPECT_EQ(begin("/alias/x", 1, b), errc::busy);
+  a.reset();  // released on destruction
+  EXPECT_EQ(begin("/alias/x", 1, b), errc::ok);
+}
+
+TEST_F(Upload, QuotaReservedUpFront) {
+  quota_.set_limit(100);
+  std::unique_ptr<upload> a, b;
+  ASSERT_EQ(begin("/a", 60, a), errc::ok);
+  EXPECT_EQ(begin("/b", 60, b), errc::quota_exceeded);
+  EXPECT_FALSE(fs::exists(home_ / ".b.ferry-part"));  // refused before any byte
+  a.reset();
+  EXPECT_EQ(begin("/b", 60, b), errc::ok);
+}
+
+TEST_F(Upload, ReplacingCountsAsCredit) {
+  std::ofstream(home_ / "f") << std::string(80, 'x');
+  quota_.resync(80);
+  quota_.set_limit(100);
+  std::unique_ptr<upload> u;
+  EXPECT_EQ(begin("/f", 90, u), errc::ok);  // 80 + 90 - 80 <= 100
+}
+
+TEST_F(Upload, DirectoryTargetAndMissingParent) {
+  std::unique_ptr<upload> u;
+  EXPECT_EQ(begin("/d", 1, u), errc::is_directory);
+  EXPECT_EQ(begin("/", 1, u), errc::is_directory);
+  EXPECT_EQ(begin("/nope/x", 1, u), errc::not_found);
+}
+
+TEST_F(Upload, SymlinkUnderPartNameIsNotFollowed) {
+  fs::create_symlink("/tmp/ferry_should_not_exist", home_ / ".s.ferry-part");
+  std::unique_ptr<upload> u;
+  EXPECT_NE(begin("/s", 1, u), errc::ok);
+  EXPECT_FALSE(fs::exists("/tmp/ferry_should_not_exist"));
+}
+
+TEST_F(Upload, UnknownSizeGrowsQuotaPerWrite) {
+  quota_.set_limit(10);
+  upload_request r;
+  r.path = "/ftp";
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(upload::begin(*jail_, quota_, locks_, r, u), errc::ok);
+  EXPECT_EQ(u->write("12345678", 8), errc::ok);
+  EXPECT_EQ(u->write("123", 3), errc::quota_exceeded);
+}
+
+}  // namespace
