@@ -44,6 +44,8 @@ constexpr std::size_t min_chunk = 64 * 1024;
 /// downloads do not cost 50 MiB of RSS.
 constexpr std::size_t buffer_budget = 24u << 20;
 constexpr std::size_t max_open_uploads = 64;
+/// Hashing a resumed prefix yields to other sessions after each slice.
+constexpr std::uint64_t hash_slice = 8u << 20;
 
 std::atomic<std::size_t> active_bulk{0};
 
@@ -188,8 +190,12 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
   std::unique_ptr<transfer::digest> d;
   if (!cached) {
     d = transfer::digest::make(algo);
-    if (offset > 0 && !transfer::digest_fd_range(file.fd.get(), offset, *d)) {
-      co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+    // The trailer covers the whole file: hash the skipped prefix in slices.
+    for (std::uint64_t at = 0; at < offset; at += hash_slice) {
+      if (!transfer::digest_fd_slice(file.fd.get(), at, std::min(hash_slice, offset - at), *d))
+        co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+      touch();
+      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
     }
   }
   const std::uint64_t n = file.size - offset;
@@ -324,6 +330,11 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   if (auto e = transfer::upload::begin(*jail_, *nav_.quota, ctx_.locks, ur, up); e != errc::ok) {
     if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
     co_return co_await send(fail(id, e, *path));
+  }
+  while (up->prefix_left() > 0) {
+    if (!up->hash_prefix(hash_slice)) co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
+    touch();
+    co_await asio::post(socket_.get_executor(), asio::use_awaitable);
   }
   if (!inline_put) {
     auto ou = std::make_unique<open_upload>();

@@ -73,10 +73,15 @@ std::unique_ptr<digest> digest::make(std::string_view algo) {
 }
 
 bool digest_fd_range(int fd, std::uint64_t length, digest& d) {
-  std::vector<char> buf(1 << 20);
-  std::uint64_t off = 0;
-  while (off < length) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length - off));
+  return digest_fd_slice(fd, 0, length, d);
+}
+
+bool digest_fd_slice(int fd, std::uint64_t from, std::uint64_t length, digest& d) {
+  std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(length, 1 << 20)));
+  std::uint64_t off = from;
+  const std::uint64_t end = from + length;
+  while (off < end) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - off));
     const auto n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
     if (n <= 0) return false;
     d.update(buf.data(), static_cast<std::size_t>(n));

@@ -28,4 +28,8 @@ class digest {
 /// `d`. Returns false on a read error or a short file.
 bool digest_fd_range(int fd, std::uint64_t length, digest& d);
 
+/// Same for bytes [from, from + length): lets callers hash a big prefix in
+/// slices and yield between them.
+bool digest_fd_slice(int fd, std::uint64_t from, std::uint64_t length, digest& d);
+
 }  // namespace ferry::transfer

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "proto/limits.hpp"
@@ -67,10 +68,9 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   }
   u->offset_ = start;
 
-  u->digest_ = digest::make(req.algo);
   // The digest covers the whole file, so a resumed upload hashes the kept
-  // prefix once (from the page cache, usually).
-  if (start > 0 && !digest_fd_range(fd, start, *u->digest_)) return errc::internal;
+  // prefix once (from the page cache, usually): see hash_prefix().
+  u->digest_ = digest::make(req.algo);
 
   if (req.size) {
     const std::uint64_t need = *req.size - start;
@@ -99,8 +99,20 @@ void upload::finish() {
   lock_.reset();
 }
 
+bool upload::hash_prefix(std::uint64_t max) {
+  const auto n = std::min(max, prefix_left());
+  if (n == 0) return true;
+  if (!digest_fd_slice(part_.get(), hashed_, n, *digest_)) return false;
+  hashed_ += n;
+  return true;
+}
+
 errc upload::write(const char* data, std::size_t n) {
   if (dead_ || done_) return errc::bad_request;
+  if (prefix_left() > 0 && !hash_prefix(prefix_left())) {
+    dead_ = true;
+    return errc::internal;
+  }
   if (size_ && written_ + n > *size_ - offset_) {
     dead_ = true;
     return errc::bad_request;
@@ -141,6 +153,7 @@ errc upload::write(const char* data, std::size_t n) {
 errc upload::commit(std::optional<std::string_view> expected, std::string& actual) {
   if (dead_ || done_) return errc::bad_request;
   if (size_ && offset_ + written_ != *size_) return errc::bad_request;
+  if (prefix_left() > 0 && !hash_prefix(prefix_left())) return errc::internal;
   actual = digest_->hex();
   if (expected && *expected != actual) {
     abort(true);

@@ -48,6 +48,13 @@ class upload {
   upload(const upload&) = delete;
   upload& operator=(const upload&) = delete;
 
+  /// Bytes of the kept prefix not yet hashed. Callers that must not stall
+  /// (the event loop) call hash_prefix() in slices until this is 0; write()
+  /// otherwise hashes what is left first.
+  std::uint64_t prefix_left() const noexcept { return offset_ - hashed_; }
+  /// Hashes up to `max` more bytes of the kept prefix; false on a read error.
+  bool hash_prefix(std::uint64_t max);
+
   /// Bytes already in the part file, where new data starts.
   std::uint64_t offset() const noexcept { return offset_; }
   /// Bytes written since begin().
@@ -80,6 +87,7 @@ class upload {
   std::string path_;
   std::optional<std::uint64_t> size_;
   std::uint64_t offset_ = 0;
+  std::uint64_t hashed_ = 0;    ///< prefix bytes already in the digest
   std::uint64_t written_ = 0;
   std::uint64_t reserved_ = 0;  ///< still-unused reservation
   std::uint64_t replaced_ = 0;  ///< size of the file the upload will replace
