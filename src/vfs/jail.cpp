@@ -27,6 +27,10 @@ dir_entry entry_from_stat(std::string name, const struct stat& st) {
   e.size = static_cast<std::uint64_t>(st.st_size);
   e.mtime = st.st_mtim.tv_sec;
   e.mode = st.st_mode & 07777;
+  char unique[48];
+  std::snprintf(unique, sizeof unique, "%llxg%llx", static_cast<unsigned long long>(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  e.unique = unique;
   return e;
 }
 

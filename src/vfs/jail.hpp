@@ -30,6 +30,7 @@ struct dir_entry {
   std::uint64_t size = 0;
   std::int64_t mtime = 0;    ///< unix seconds
   std::uint32_t mode = 0;    ///< permission bits (07777)
+  std::string unique;        ///< device and inode in hex, "803g1a2b" (FTP MLSx unique fact)
 };
 
 class jail {

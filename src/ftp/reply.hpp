@@ -1,0 +1,24 @@
+// FTP replies (RFC 959 §4.2): "CODE text\r\n", or a multi-line reply
+// "CODE-first\r\n line\r\nCODE last\r\n". Pure.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry::ftp {
+
+/// One-line reply. CR and LF inside `text` are replaced by spaces so a file
+/// name can never inject a second reply.
+std::string reply(int code, std::string_view text);
+
+/// Multi-line reply: `first` after "CODE-", each of `lines` indented by one
+/// space (so a line starting with digits cannot end the reply early), then
+/// "CODE last".
+std::string multiline(int code, std::string_view first, const std::vector<std::string>& lines,
+                      std::string_view last);
+
+/// PWD/MKD path quoting (RFC 959 appendix II): wrapped in double quotes,
+/// embedded quotes doubled.
+std::string quote_path(std::string_view path);
+
+}  // namespace ferry::ftp
