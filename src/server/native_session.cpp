@@ -252,12 +252,11 @@ asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::
   user_state_ = ctx_.users.get(user);
   user_state_->quota.set_limit(acct->quota);
   user_state_->rate.set_rate(acct->rate);
-  // Re-measure the home when no other session of the user is live: files
-  // may have changed behind the server's back (the ledger ignores this while
-  // uploads are open).
-  if (!user_state_->quota.known() || ctx_.registry.user_count(user) <= 1)
-    user_state_->quota.resync(jail_->usage());
+  // Re-measure the home (lazily) when no other session of the user is live:
+  // files may have changed behind the server's back (the ledger ignores
+  // this while uploads are open).
   nav_.quota = &user_state_->quota;
+  nav_.quota_stale = !user_state_->quota.known() || ctx_.registry.user_count(user) <= 1;
   phase_ = phase::ready;
   touch();
   ctx_.throttle.record_success(peer_addr_);

@@ -18,6 +18,7 @@
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
 #include "server/nav_ops.hpp"
+#include "server/stream_io.hpp"
 
 namespace ferry::auth {
 class scram_server;
@@ -73,13 +74,8 @@ class native_session {
   /// the rest is drained). Sets `failure` on the first write error. False
   /// when the connection is gone.
   asio::awaitable<bool> receive_body(transfer::upload* up, errc& failure);
-  /// Sends file bytes [offset, offset+n) of `fd` on the socket, hashing them
-  /// into `d` when given. False when the connection is gone or the file
-  /// shrank.
-  asio::awaitable<bool> send_file_range(int fd, std::uint64_t offset, std::uint64_t n,
-                                        transfer::digest* d);
-  /// Waits as the user's and the server's token buckets require for `n` bytes.
-  asio::awaitable<void> pace(std::uint64_t n);
+  /// The user's and the server's token buckets.
+  pacer pacing() const;
   void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
                     std::chrono::steady_clock::time_point started, bool complete);
   /// Reads and drops the rest of the current frame's body.

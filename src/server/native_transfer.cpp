@@ -1,7 +1,6 @@
 // Native protocol transfer ops: get, put (offset step and inline), data,
 // commit, hash. The file logic is socket-free (transfer/upload, download);
 // this file moves bytes between it and the socket, paced by the token buckets.
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "proto/limits.hpp"
 #include "proto/request.hpp"
 #include "server/server_context.hpp"
+#include "server/stream_io.hpp"
 #include "server/transfer_session.hpp"
 #include "server/user_state.hpp"
 #include "transfer/digest.hpp"
@@ -38,35 +38,9 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 /// Files up to this size are answered from the reply queue in one write, so a
 /// pipelined stream of small gets costs one syscall per batch, not per file.
 constexpr std::uint64_t small_file = 256 * 1024;
-constexpr std::size_t max_chunk = 1 << 20;
-constexpr std::size_t min_chunk = 64 * 1024;
-/// Bulk buffers of all transfers together stay near this, so 50 concurrent
-/// downloads do not cost 50 MiB of RSS.
-constexpr std::size_t buffer_budget = 24u << 20;
 constexpr std::size_t max_open_uploads = 64;
 /// Hashing a resumed prefix yields to other sessions after each slice.
 constexpr std::uint64_t hash_slice = 8u << 20;
-
-std::atomic<std::size_t> active_bulk{0};
-
-/// A bulk I/O buffer sized by how many transfers are running right now.
-class bulk_buffer {
- public:
-  bulk_buffer() {
-    const auto n = active_bulk.fetch_add(1) + 1;
-    size_ = std::clamp(buffer_budget / n, min_chunk, max_chunk);
-    data_ = std::make_unique_for_overwrite<char[]>(size_);
-  }
-  ~bulk_buffer() { active_bulk.fetch_sub(1); }
-  bulk_buffer(const bulk_buffer&) = delete;
-  bulk_buffer& operator=(const bulk_buffer&) = delete;
-  char* data() noexcept { return data_.get(); }
-  std::size_t size() const noexcept { return size_; }
-
- private:
-  std::size_t size_;
-  std::unique_ptr<char[]> data_;
-};
 
 json fail(std::uint64_t id, errc e, const std::string& path) {
   return error_reply(id, e, std::string(info(e).text) + ": " + path);
@@ -86,17 +60,6 @@ std::string algo_field(proto::fields& f, std::string& why) {
   auto a = f.opt_str("algo").value_or(std::string(transfer::default_algo));
   if (f.ok() && !transfer::known_algo(a)) why = "unknown algo \"" + a + "\"; use xxh128, sha256 or md5";
   return a;
-}
-
-bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
-  std::size_t done = 0;
-  while (done < n) {
-    const auto r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    done += static_cast<std::size_t>(r);
-  }
-  return true;
 }
 
 }  // namespace
@@ -119,56 +82,7 @@ void native_session::log_transfer(const std::string& path, bool incoming, std::u
   ctx_.xfer_log.write(r);
 }
 
-asio::awaitable<void> native_session::pace(std::uint64_t n) {
-  const auto now = transfer::rate_limiter::clock::now();
-  auto wait = user_state_->rate.acquire(n, now);
-  wait = std::max(wait, ctx_.global_rate.acquire(n, now));
-  if (wait.count() <= 0) co_return;
-  asio::steady_timer t(socket_.get_executor(), wait);
-  co_await t.async_wait(use_nothrow);
-}
-
-asio::awaitable<bool> native_session::send_file_range(int fd, std::uint64_t offset, std::uint64_t n,
-                                                      transfer::digest* d) {
-  const bool paced = user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0;
-  if (d == nullptr && ctx_.cfg.download_method == "sendfile") {
-    // Zero-copy path, only when no hashing is needed (the digest is cached).
-    socket_.native_non_blocking(true);
-    auto off = static_cast<off_t>(offset);
-    std::uint64_t left = n;
-    while (left > 0) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, max_chunk));
-      if (paced) co_await pace(want);
-      const auto r = ::sendfile(socket_.native_handle(), fd, &off, want);
-      if (r > 0) {
-        left -= static_cast<std::uint64_t>(r);
-        touch();
-        continue;
-      }
-      if (r == 0) co_return false;  // the file shrank under us
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) co_return false;
-      auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_write, use_nothrow);
-      if (ec) co_return false;
-    }
-    co_return true;
-  }
-  bulk_buffer buf;
-  std::uint64_t left = n;
-  auto off = offset;
-  while (left > 0) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
-    if (!pread_all(fd, buf.data(), want, off)) co_return false;  // shrank or I/O error
-    if (d != nullptr) d->update(buf.data(), want);
-    if (paced) co_await pace(want);
-    auto [ec, w] = co_await asio::async_write(socket_, asio::buffer(buf.data(), want), use_nothrow);
-    if (ec) co_return false;
-    left -= want;
-    off += want;
-    touch();
-  }
-  co_return true;
-}
+pacer native_session::pacing() const { return {&user_state_->rate, &ctx_.global_rate}; }
 
 asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) {
   proto::fields f(req);
@@ -205,7 +119,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
   head["body"] = n;
   out_ += proto::encode_frame(head);
 
-  const bool paced = user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0;
+  const bool paced = pacing().active();
   bool ok = true;
   if (n <= small_file && !paced) {
     // Small file: body goes into the reply queue with its header and trailer.
@@ -214,7 +128,9 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
     ok = pread_all(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
   } else {
-    ok = co_await flush() && co_await send_file_range(file.fd.get(), offset, n, d.get());
+    ok = co_await flush() &&
+         co_await send_file(socket_, file.fd.get(), offset, n, d.get(), pacing(),
+                            ctx_.cfg.download_method == "sendfile", [this] { touch(); });
   }
   if (!ok) {
     // The header promised n bytes; a short body can only be signalled by
@@ -292,7 +208,7 @@ asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& f
     }
     touch();
     if (up != nullptr && failure == errc::ok) failure = up->write(chunk.data(), chunk.size());
-    if (user_state_->rate.rate() != 0 || ctx_.global_rate.rate() != 0) co_await pace(chunk.size());
+    if (pacing().active()) co_await pacing().wait(chunk.size());
   }
   co_return true;
 }
@@ -327,7 +243,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (auto e = transfer::upload::begin(*jail_, *nav_.quota, ctx_.locks, ur, up); e != errc::ok) {
+  if (auto e = transfer::upload::begin(*jail_, fresh_quota(nav_), ctx_.locks, ur, up); e != errc::ok) {
     if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
     co_return co_await send(fail(id, e, *path));
   }

@@ -106,8 +106,9 @@ void op_rm(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   std::string p;
   if (!path_field(id, f, "path", st, p, r)) return;
   std::uint64_t freed = 0;
+  auto& quota = fresh_quota(st);
   r = result(id, st.jail->remove_file(p, &freed), p);
-  if (r.value("status", 0) == 200) st.quota->freed(freed);
+  if (r.value("status", 0) == 200) quota.freed(freed);
 }
 
 void op_mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
@@ -122,7 +123,7 @@ void op_mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
 
 void op_quota(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
   r = proto::reply(id);
-  const auto s = st.quota->get();
+  const auto s = fresh_quota(st).get();
   r["used"] = s.used;
   r["limit"] = s.limit;
 }
@@ -133,6 +134,14 @@ constexpr std::array<std::pair<std::string_view, handler>, 9> table{{
 }};
 
 }  // namespace
+
+vfs::quota_ledger& fresh_quota(nav_state& st) {
+  if (st.quota_stale) {
+    st.quota->resync(st.jail->usage());
+    st.quota_stale = false;
+  }
+  return *st.quota;
+}
 
 json error_reply(std::uint64_t id, errc e, const std::string& message) {
   json r = proto::reply(id, info(e).status);

@@ -21,7 +21,13 @@ struct nav_state {
   const vfs::jail* jail = nullptr;
   std::string cwd = "/";
   vfs::quota_ledger* quota = nullptr;  ///< the user's ledger (rm frees, quota reads)
+  /// The home must be re-measured before the ledger is next used (set at
+  /// login; done lazily so a login costs no walk of the home).
+  bool quota_stale = false;
 };
+
+/// The user's ledger, re-measuring the home first when it is stale.
+vfs::quota_ledger& fresh_quota(nav_state& st);
 
 /// Runs a navigation op. Returns false when `op` is not one of them.
 bool run_nav_op(const std::string& op, std::uint64_t id, const nlohmann::json& req,

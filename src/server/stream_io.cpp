@@ -1,0 +1,105 @@
+#include "server/stream_io.hpp"
+
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "transfer/digest.hpp"
+#include "transfer/rate_limiter.hpp"
+
+namespace ferry::server {
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_chunk = 1 << 20;
+constexpr std::size_t min_chunk = 64 * 1024;
+constexpr std::size_t buffer_budget = 24u << 20;
+
+std::atomic<std::size_t> active_bulk{0};
+
+}  // namespace
+
+bool pacer::active() const {
+  return (user != nullptr && user->rate() != 0) || (global != nullptr && global->rate() != 0);
+}
+
+asio::awaitable<void> pacer::wait(std::uint64_t n) const {
+  const auto now = transfer::rate_limiter::clock::now();
+  std::chrono::nanoseconds w{0};
+  if (user != nullptr) w = std::max(w, user->acquire(n, now));
+  if (global != nullptr) w = std::max(w, global->acquire(n, now));
+  if (w.count() <= 0) co_return;
+  asio::steady_timer t(co_await asio::this_coro::executor, w);
+  co_await t.async_wait(use_nothrow);
+}
+
+bulk_buffer::bulk_buffer() {
+  const auto n = active_bulk.fetch_add(1) + 1;
+  size_ = std::clamp(buffer_budget / n, min_chunk, max_chunk);
+  data_ = std::make_unique_for_overwrite<char[]>(size_);
+}
+
+bulk_buffer::~bulk_buffer() { active_bulk.fetch_sub(1); }
+
+bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
+  std::size_t done = 0;
+  while (done < n) {
+    const auto r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
+                                transfer::digest* d, const pacer& p, bool use_sendfile,
+                                const std::function<void()>& progress) {
+  const bool paced = p.active();
+  if (d == nullptr && use_sendfile) {
+    s.native_non_blocking(true);
+    auto pos = static_cast<off_t>(off);
+    std::uint64_t left = n;
+    while (left > 0) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, max_chunk));
+      if (paced) co_await p.wait(want);
+      const auto r = ::sendfile(s.native_handle(), fd, &pos, want);
+      if (r > 0) {
+        left -= static_cast<std::uint64_t>(r);
+        progress();
+        continue;
+      }
+      if (r == 0) co_return false;  // the file shrank under us
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return false;
+      auto [ec] = co_await s.async_wait(asio::socket_base::wait_write, use_nothrow);
+      if (ec) co_return false;
+    }
+    co_return true;
+  }
+  bulk_buffer buf;
+  std::uint64_t left = n;
+  while (left > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+    if (!pread_all(fd, buf.data(), want, off)) co_return false;
+    if (d != nullptr) d->update(buf.data(), want);
+    if (paced) co_await p.wait(want);
+    auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), want), use_nothrow);
+    if (ec) co_return false;
+    left -= want;
+    off += want;
+    progress();
+  }
+  co_return true;
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,57 @@
+// Moving file bytes over sockets, shared by the native protocol and the FTP
+// front-end: bandwidth pacing by the user's and the server's token buckets,
+// bulk buffers sized by how many transfers run at once, and sending a file
+// range by copy (pread + send) or sendfile.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+namespace ferry::transfer {
+class digest;
+class rate_limiter;
+}  // namespace ferry::transfer
+
+namespace ferry::server {
+
+/// The two buckets a transfer draws from (either may be unlimited).
+struct pacer {
+  transfer::rate_limiter* user = nullptr;
+  transfer::rate_limiter* global = nullptr;
+  bool active() const;
+  /// Waits as the buckets require before `n` more bytes move.
+  asio::awaitable<void> wait(std::uint64_t n) const;
+};
+
+/// A bulk I/O buffer: 1 MiB while few transfers run, shrinking (to 64 KiB)
+/// as more run at once so the server's memory stays bounded (~24 MiB).
+class bulk_buffer {
+ public:
+  bulk_buffer();
+  ~bulk_buffer();
+  bulk_buffer(const bulk_buffer&) = delete;
+  bulk_buffer& operator=(const bulk_buffer&) = delete;
+  char* data() noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+/// pread until `n` bytes are read; false on EOF (the file shrank) or error.
+bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off);
+
+/// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
+/// sendfile is used only when asked and no hashing is needed. `progress` runs
+/// after each chunk (the idle watchdog). False when the peer is gone or the
+/// file shrank.
+asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
+                                transfer::digest* d, const pacer& p, bool use_sendfile,
+                                const std::function<void()>& progress);
+
+}  // namespace ferry::server
