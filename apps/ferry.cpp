@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   app.formatter(std::make_shared<usage_formatter>());
   app.footer(
       "The password comes from --password-stdin, else $FERRY_PASSWORD, else a prompt.\n"
-      "Commands: ls cd pwd mkdir rmdir rm mv stat quota lcd lls lpwd help bye (see `help`).");
+      "Commands: ls cd pwd mkdir rmdir rm mv stat quota get put hash lcd lls lpwd help bye\n"
+      "(see `help`).");
   std::string port_text;
   ferry::client::options opt;
   std::string batch;

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   serve->add_option("--root", root, "server root")->required();
   serve->add_option("--listen", listen, "native protocol address (default 127.0.0.1:9021)");
-  serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (not available yet)");
+  serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (default: off)");
   serve->add_option("--threads", threads, "event loops (default: one per core)");
   serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)");
 
@@ -150,13 +150,22 @@ int main(int argc, char** argv) {
     cfg.listen = *ep;
   }
   if (serve->count("--threads")) cfg.threads = threads;
-  if (!ftp_listen.empty()) return fail("--ftp-listen: the FTP front-end is not available in this build yet");
+  if (!ftp_listen.empty()) {
+    auto ep = ferry::server::parse_endpoint(ftp_listen);
+    if (!ep) return fail("--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'");
+    cfg.ftp.listen = *ep;
+  }
   try {
     ferry::server::server srv(cfg);
     const auto ep = srv.bind();
     const auto a = ep.address();
     std::printf("ferryd listening on %s:%u\n",
                 (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()).c_str(), ep.port());
+    if (auto fep = srv.bind_ftp()) {
+      const auto fa = fep->address();
+      std::printf("ferryd ftp listening on %s:%u\n",
+                  (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
+    }
     std::fflush(stdout);
     return srv.run();
   } catch (const std::exception& e) {

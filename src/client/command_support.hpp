@@ -33,6 +33,11 @@ cmd_status cmd_mv(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_stat(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_quota(command_context& ctx, const std::vector<std::string>& args);
 
+// transfer_commands.cpp
+cmd_status cmd_get(command_context& ctx, const std::vector<std::string>& args);
+cmd_status cmd_put(command_context& ctx, const std::vector<std::string>& args);
+cmd_status cmd_hash(command_context& ctx, const std::vector<std::string>& args);
+
 // local_commands.cpp
 cmd_status cmd_lcd(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_lls(command_context& ctx, const std::vector<std::string>& args);

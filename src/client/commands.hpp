@@ -51,6 +51,10 @@ const command* find_command(std::string_view name);
 /// Listed and alias names starting with `prefix`, sorted (for completion).
 std::vector<std::string> command_names_with_prefix(std::string_view prefix);
 
+/// True for an option whose value is the next word ("--algo"), so
+/// completion does not count that value as an operand.
+bool option_takes_value(std::string_view word) noexcept;
+
 /// Completion for the operand at `operand_index` (0 = first operand).
 arg_completion completion_for(const command& c, std::size_t operand_index);
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -110,10 +111,14 @@ void connection::close() noexcept {
 }
 
 result<> connection::send(const nlohmann::json& header, std::string_view body) {
-  if (fd_ < 0) return broken("connection closed by server");
+  if (body.empty()) return send_bytes(proto::encode_frame(header));
   std::string bytes = proto::encode_frame(header);
   bytes.append(body);
-  std::string_view rest = bytes;
+  return send_bytes(bytes);
+}
+
+result<> connection::send_bytes(std::string_view rest) {
+  if (fd_ < 0) return broken("connection closed by server");
   while (!rest.empty()) {
     const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
     if (n < 0) {
@@ -172,6 +177,30 @@ result<> connection::read_body(std::string& out, std::size_t max) {
   }
   out.append(decoder_->take_body(max));
   return {};
+}
+
+result<std::string_view> connection::body_chunk(char* scratch, std::size_t max) {
+  const std::uint64_t remaining = decoder_->body_remaining();
+  if (remaining == 0 || max == 0) return std::string_view();
+  if (decoder_->buffered() > 0) return decoder_->take_body(max);
+  if (fd_ < 0) return broken("connection closed by server");
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(max, remaining));
+  std::size_t got = 0;
+  while (got < want) {
+    // MSG_WAITALL: one wake-up per chunk instead of one per segment burst.
+    const ssize_t n = ::recv(fd_, scratch + got, want - got, MSG_WAITALL);
+    if (n > 0) {
+      got += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (got > 0) break;  // hand over what came; the next call reports the end
+    const int err = n == 0 ? 0 : errno;
+    close();
+    return io_failure(err);
+  }
+  decoder_->body_read_externally(got);
+  return std::string_view(scratch, got);
 }
 
 std::uint64_t connection::body_remaining() const noexcept { return decoder_->body_remaining(); }

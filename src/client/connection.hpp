@@ -1,6 +1,8 @@
 // A blocking TCP connection to ferryd that speaks frames (DESIGN §2). The
 // client is a single-threaded command-line program, so plain POSIX sockets
-// are enough: one request, one reply, in order. All socket calls of the
+// are enough: requests go out in order (transfers batch and pipeline them)
+// and replies are read in order; bulk bodies move between the socket and the
+// caller's buffer without an extra copy. All socket calls of the
 // client live here. I/O errors come back as fatal failures; SIGPIPE is never
 // raised (MSG_NOSIGNAL).
 #pragma once
@@ -47,6 +49,17 @@ class connection {
   /// Reads up to `max` bytes of the current frame's body (at least one while
   /// any remain) and appends them to `out`.
   result<> read_body(std::string& out, std::size_t max);
+
+  /// Sends raw bytes: frames encoded by the caller (several batched into one
+  /// call), or the body of a frame whose header went out before.
+  result<> send_bytes(std::string_view bytes);
+
+  /// The next piece of the current frame's body, at most `max` bytes: a view
+  /// of bytes already buffered (valid until the next call on this
+  /// connection), else bytes received straight into `scratch` (no extra
+  /// copy), waiting until min(max, body remaining) have arrived. Empty once
+  /// the body is consumed. A short read means the connection ended.
+  result<std::string_view> body_chunk(char* scratch, std::size_t max);
 
   /// Body bytes of the current frame not yet read.
   std::uint64_t body_remaining() const noexcept;

@@ -56,28 +56,35 @@ std::string reply_text(const json& reply) {
 
 session::session(connection conn) : conn_(std::move(conn)) {}
 
+result<int> receive_reply(connection& conn, std::uint64_t id, json& reply, std::uint64_t& body,
+                          bool allow_continue) {
+  if (auto r = conn.receive(reply, body); !r) return r.error();
+  const auto rid = reply.find("id");
+  if (rid == reply.end() || !rid->is_number_unsigned() || rid->get<std::uint64_t>() != id) {
+    conn.close();
+    return broken("protocol error: reply does not answer request " + std::to_string(id));
+  }
+  const auto st = reply.find("status");
+  if (st == reply.end() || !st->is_number_integer()) {
+    conn.close();
+    return broken("protocol error: reply without status");
+  }
+  const int status = st->get<int>();
+  if (status == 100 && !allow_continue) {
+    conn.close();
+    return broken("protocol error: unexpected status 100");
+  }
+  return status;
+}
+
 result<> session::call(json& request, json& reply, bool allow_continue) {
   const std::uint64_t id = next_id_++;
   request["id"] = id;
   if (auto r = conn_.send(request); !r) return r;
   std::uint64_t body = 0;
-  if (auto r = conn_.receive(reply, body); !r) return r;
-  const auto rid = reply.find("id");
-  if (rid == reply.end() || !rid->is_number_unsigned() || rid->get<std::uint64_t>() != id) {
-    conn_.close();
-    return broken("protocol error: reply does not answer request " + std::to_string(id));
-  }
-  const auto st = reply.find("status");
-  if (st == reply.end() || !st->is_number_integer()) {
-    conn_.close();
-    return broken("protocol error: reply without status");
-  }
-  const int status = st->get<int>();
-  if (status == 100 && !allow_continue) {
-    conn_.close();
-    return broken("protocol error: unexpected status 100");
-  }
-  if (status >= 300) return refused(reply_text(reply));
+  const auto status = receive_reply(conn_, id, reply, body, allow_continue);
+  if (!status) return status.error();
+  if (*status >= 300) return refused(reply_text(reply));
   return {};
 }
 
@@ -194,6 +201,15 @@ result<quota_info> session::quota() {
   json rep;
   if (auto r = call(req, rep); !r) return r.error();
   return quota_info{u64_field(rep, "used"), u64_field(rep, "limit")};
+}
+
+result<std::string> session::hash(const std::string& path, const std::string& algo) {
+  json req{{"op", "hash"}, {"path", path}, {"algo", algo}};
+  json rep;
+  if (auto r = call(req, rep); !r) return r.error();
+  std::string digest = string_field(rep, "digest");
+  if (digest.empty()) return broken("protocol error: hash reply without digest");
+  return digest;
 }
 
 void session::bye() {

@@ -47,6 +47,8 @@ class session {
   result<> rm(const std::string& path);
   result<> mv(const std::string& from, const std::string& to);
   result<quota_info> quota();
+  /// The server's digest of a remote file (lowercase hex).
+  result<std::string> hash(const std::string& path, const std::string& algo);
 
   /// Says goodbye (best effort) and closes the connection.
   void bye();
@@ -57,6 +59,12 @@ class session {
   const std::string& server_name() const noexcept { return server_; }
   /// False once the connection is lost; every call then fails fatally.
   bool alive() const noexcept { return conn_.is_open(); }
+
+  /// For the transfer engines, which pipeline their own requests: the
+  /// connection and a fresh request id. They must read every reply of what
+  /// they sent (receive_reply) before any typed op above is used again.
+  connection& wire() noexcept { return conn_; }
+  std::uint64_t new_id() noexcept { return next_id_++; }
 
  private:
   /// Stamps `request` with the next id, sends it, reads the reply into
@@ -73,6 +81,13 @@ class session {
 /// Turns a parsed entry object of an ls/stat reply into a file_entry; missing
 /// or mistyped fields keep their defaults.
 file_entry entry_from_json(const nlohmann::json& j);
+
+/// Reads the next reply, which must answer request `id` and carry an integer
+/// status (100 only when `allow_continue`); returns that status. A reply that
+/// does not closes the connection and is a fatal failure. `body` gets the
+/// announced body size (read it or the next receive skips it).
+result<int> receive_reply(connection& conn, std::uint64_t id, nlohmann::json& reply,
+                          std::uint64_t& body, bool allow_continue = false);
 
 /// The human text for a failed reply: the errc table's words for a known
 /// "error" string, else the reply's "message", else "error STATUS".

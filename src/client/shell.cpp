@@ -110,8 +110,14 @@ extern "C" char** attempted_completion(const char* text, int start, int) {
     const command* c = find_command(before.words[0]);
     if (c == nullptr) return nullptr;
     std::size_t operand = 0;
-    for (std::size_t i = 1; i < before.words.size(); ++i)
-      if (before.words[i].empty() || before.words[i][0] != '-') ++operand;
+    for (std::size_t i = 1; i < before.words.size(); ++i) {
+      if (option_takes_value(before.words[i])) {
+        if (i + 1 == before.words.size()) return nullptr;  // completing the option's value
+        ++i;
+      } else if (before.words[i].empty() || before.words[i][0] != '-') {
+        ++operand;
+      }
+    }
     kind = completion_for(*c, operand);
   }
   std::vector<std::string> raw;

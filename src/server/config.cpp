@@ -1,6 +1,7 @@
 // ferryd.toml parsing.
 #include "server/config.hpp"
 
+#include <cstdio>
 #include <system_error>
 
 #include <toml++/toml.h>
@@ -32,6 +33,61 @@ std::optional<endpoint_spec> parse_endpoint(const std::string& text) {
   ep.port = static_cast<std::uint16_t>(p);
   return ep;
 }
+
+namespace {
+
+/// The [ftp] table.
+bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_config& ftp,
+              std::string& error) {
+  const auto* t = doc["ftp"].as_table();
+  if (t == nullptr) {
+    if (doc.contains("ftp")) {
+      error = file.string() + ": ftp must be a table ([ftp])";
+      return false;
+    }
+    return true;
+  }
+  auto bad = [&](const char* what) {
+    error = file.string() + ": ftp." + what;
+    return false;
+  };
+  if (auto v = (*t)["listen"]; v) {
+    auto s = v.value<std::string>();
+    auto ep = s ? parse_endpoint(*s) : std::nullopt;
+    if (!ep) return bad("listen must be \"HOST:PORT\"");
+    ftp.listen = *ep;
+  }
+  if (auto v = (*t)["pasv_ports"]; v) {
+    auto s = v.value<std::string>();
+    unsigned lo = 0, hi = 0;
+    char dash = 0;
+    if (!s || std::sscanf(s->c_str(), "%u%c%u", &lo, &dash, &hi) != 3 || dash != '-' || lo == 0 ||
+        hi > 65535 || lo > hi)
+      return bad("pasv_ports must be \"LOW-HIGH\", e.g. \"50000-50100\"");
+    ftp.pasv_min = static_cast<std::uint16_t>(lo);
+    ftp.pasv_max = static_cast<std::uint16_t>(hi);
+  }
+  for (auto [key, field] : {std::pair{"active", &ftp.active}, std::pair{"allow_plaintext", &ftp.allow_plaintext}}) {
+    if (auto v = (*t)[key]; v) {
+      auto b = v.value<bool>();
+      if (!b) return bad((std::string(key) + " must be true or false").c_str());
+      *field = *b;
+    }
+  }
+  if (auto v = (*t)["encoding"]; v) {
+    auto s = v.value<std::string>();
+    if (!s || s->empty()) return bad("encoding must be a name such as \"utf-8\" or \"gbk\"");
+    ftp.encoding = *s;
+  }
+  if (auto v = (*t)["data_timeout"]; v) {
+    auto i = v.value<std::int64_t>();
+    if (!i || *i <= 0) return bad("data_timeout must be a positive number of seconds");
+    ftp.data_timeout = std::chrono::seconds(*i);
+  }
+  return true;
+}
+
+}  // namespace
 
 bool config::load(const std::filesystem::path& file, bool required, std::string& error) {
   std::error_code ec;
@@ -91,6 +147,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     download_method = *s;
   }
+  if (!load_ftp(t, file, ftp, error)) return false;
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
   return true;
@@ -109,6 +166,14 @@ std::string default_config_text() {
 # max_auth_attempts = 3       # failed logins before the connection is closed
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
+
+# [ftp]                       # the FTP front-end (RFC 959), off unless listen is set
+# listen = "127.0.0.1:2121"
+# pasv_ports = "50000-50100"  # passive data ports; default: any free port
+# active = false              # allow PORT/EPRT (only to the client's own address)
+# allow_plaintext = false     # accept PASS on non-loopback listeners (no TLS yet)
+# encoding = "utf-8"          # file names for legacy clients, e.g. "gbk"
+# data_timeout = 30           # seconds to wait for a data connection
 )";
 }
 

@@ -17,6 +17,17 @@ struct endpoint_spec {
 /// Parses "HOST:PORT", "[V6]:PORT" or ":PORT". nullopt when malformed.
 std::optional<endpoint_spec> parse_endpoint(const std::string& text);
 
+/// The FTP front-end ([ftp] in ferryd.toml).
+struct ftp_config {
+  std::optional<endpoint_spec> listen;  ///< off unless set (or --ftp-listen)
+  std::uint16_t pasv_min = 0;           ///< passive port range; 0 = any free port
+  std::uint16_t pasv_max = 0;
+  bool active = false;                  ///< PORT/EPRT (only ever to the client's own address)
+  bool allow_plaintext = false;         ///< PASS on non-loopback listeners without TLS
+  std::string encoding = "utf-8";       ///< file names on the control connection
+  std::chrono::seconds data_timeout{30};  ///< waiting for a data connection
+};
+
 struct config {
   std::filesystem::path root;
   endpoint_spec listen;
@@ -30,6 +41,7 @@ struct config {
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";
+  ftp_config ftp;
 
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.

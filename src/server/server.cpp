@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "ftp/reply.hpp"
+#include "ftp/session.hpp"
 #include "proto/frame.hpp"
 #include "server/io_pool.hpp"
 #include "server/native_session.hpp"
@@ -35,17 +37,29 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket sock, server_contex
   ctx.registry.close(id);
 }
 
-asio::awaitable<void> refuse_connection(asio::ip::tcp::socket sock) {
+asio::awaitable<void> serve_ftp(asio::ip::tcp::socket sock, server_context& ctx, std::uint64_t id,
+                                std::string peer) {
+  {
+    ftp::session s(std::move(sock), ctx, id, std::move(peer));
+    co_await s.run();
+  }
+  ctx.registry.close(id);
+}
+
+enum class protocol { native, ftp };
+
+asio::awaitable<void> refuse_connection(asio::ip::tcp::socket sock, protocol proto) {
   nlohmann::json r{{"id", 0}, {"status", 429}, {"error", "too_many_sessions"},
                    {"message", "too many sessions; try again later"}};
-  const std::string frame = proto::encode_frame(r);
+  const std::string frame = proto == protocol::ftp ? ftp::reply(421, "Too many connections; try again later.")
+                                                   : proto::encode_frame(r);
   co_await asio::async_write(sock, asio::buffer(frame), use_nothrow);
   std::error_code ec;
   sock.close(ec);
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, io_pool& pool,
-                                  server_context& ctx) {
+                                  server_context& ctx, protocol proto) {
   for (;;) {
     auto [ec, sock] = co_await acceptor.async_accept(pool.next(), use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
@@ -65,10 +79,11 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, io_pool& po
     auto exec = sock.get_executor();
     if (id == 0) {
       spdlog::warn("refusing {}: session limit reached", peer);
-      asio::co_spawn(exec, refuse_connection(std::move(sock)), asio::detached);
+      asio::co_spawn(exec, refuse_connection(std::move(sock), proto), asio::detached);
       continue;
     }
-    asio::co_spawn(exec, serve_connection(std::move(sock), ctx, id, peer), asio::detached);
+    if (proto == protocol::ftp) asio::co_spawn(exec, serve_ftp(std::move(sock), ctx, id, peer), asio::detached);
+    else asio::co_spawn(exec, serve_connection(std::move(sock), ctx, id, peer), asio::detached);
   }
 }
 
@@ -95,6 +110,18 @@ asio::ip::tcp::endpoint server::bind() {
   return acceptor_->local_endpoint();
 }
 
+std::optional<asio::ip::tcp::endpoint> server::bind_ftp() {
+  if (!ctx_->cfg.ftp.listen) return std::nullopt;
+  const auto& l = *ctx_->cfg.ftp.listen;
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(l.host), l.port);
+  ftp_acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(pool_->first());
+  ftp_acceptor_->open(ep.protocol());
+  ftp_acceptor_->set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  ftp_acceptor_->bind(ep);
+  ftp_acceptor_->listen(asio::socket_base::max_listen_connections);
+  return ftp_acceptor_->local_endpoint();
+}
+
 int server::run() {
   auto& loop = pool_->first();
   asio::signal_set stop_signals(loop, SIGINT, SIGTERM);
@@ -103,6 +130,7 @@ int server::run() {
     spdlog::info("signal {}: stopping", sig);
     std::error_code ignore;
     acceptor_->close(ignore);
+    if (ftp_acceptor_) ftp_acceptor_->close(ignore);
     pool_->stop();
   });
   asio::signal_set hup(loop, SIGHUP);
@@ -114,7 +142,11 @@ int server::run() {
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
-  asio::co_spawn(loop, accept_loop(*acceptor_, *pool_, *ctx_), asio::detached);
+  asio::co_spawn(loop, accept_loop(*acceptor_, *pool_, *ctx_, protocol::native), asio::detached);
+  if (ftp_acceptor_) {
+    asio::co_spawn(loop, accept_loop(*ftp_acceptor_, *pool_, *ctx_, protocol::ftp), asio::detached);
+    spdlog::info("ferryd FTP front-end on {}", to_string(ftp_acceptor_->local_endpoint()));
+  }
   spdlog::info("ferryd serving {} on {} with {} loop(s)", ctx_->cfg.root.string(),
                to_string(acceptor_->local_endpoint()), pool_->size());
   pool_->run();

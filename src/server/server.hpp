@@ -3,6 +3,7 @@
 // accounts). Construct, bind(), then run() on the main thread.
 #pragma once
 #include <memory>
+#include <optional>
 
 #include <asio/ip/tcp.hpp>
 
@@ -21,6 +22,8 @@ class server {
 
   /// Binds the listener (SO_REUSEADDR); throws std::system_error on failure.
   asio::ip::tcp::endpoint bind();
+  /// Binds the FTP listener when configured; nullopt when FTP is off.
+  std::optional<asio::ip::tcp::endpoint> bind_ftp();
   /// Serves until a stop signal; returns the exit status.
   int run();
 
@@ -28,6 +31,7 @@ class server {
   std::unique_ptr<server_context> ctx_;
   std::unique_ptr<io_pool> pool_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::ip::tcp::acceptor> ftp_acceptor_;
 };
 
 }  // namespace ferry::server

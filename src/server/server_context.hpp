@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/login_throttle.hpp"
+#include "auth/plain_password.hpp"
 #include "server/account_cache.hpp"
 #include "server/config.hpp"
 #include "server/session_registry.hpp"
@@ -31,6 +32,7 @@ struct server_context {
   auth::login_throttle throttle;
   session_registry registry;
   user_table users;
+  auth::login_cache login_cache;  ///< FTP PASS: recently verified passwords, keyed hashes only
   vfs::path_locks locks;
   transfer::rate_limiter global_rate;
   transfer::xferlog xfer_log;

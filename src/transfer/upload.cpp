@@ -59,6 +59,10 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   if (!S_ISREG(pst.st_mode)) return errc::forbidden;
   auto have = static_cast<std::uint64_t>(pst.st_size);
 
+  if (req.resume && req.seed_from_target && req.offset && *req.offset > have) {
+    if (auto e = u->seed(quota, *req.offset, have); e != errc::ok) return e;
+    have = *req.offset;
+  }
   std::uint64_t start = 0;
   if (req.resume) start = req.offset.value_or(have);
   if (start > have || (req.size && start > *req.size)) start = 0;
@@ -97,6 +101,25 @@ void upload::finish() {
   reserved_ = 0;
   quota_->close_upload();
   lock_.reset();
+}
+
+errc upload::seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have) {
+  vfs::unique_fd src(::openat(dir_.get(), leaf_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!src || ::fstat(src.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) < n)
+    return errc::bad_request;  // nothing to continue from
+  if (!quota.grow(n - std::min(n, have), replaced_)) return errc::quota_exceeded;
+  if (::ftruncate(part_.get(), 0) != 0) return errc_from_errno(errno);
+  loff_t in = 0, out = 0;
+  std::uint64_t left = n;
+  while (left > 0) {
+    const auto r = ::copy_file_range(src.get(), &in, part_.get(), &out, static_cast<std::size_t>(left), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return r == 0 ? errc::bad_request : errc_from_errno(errno);
+    left -= static_cast<std::uint64_t>(r);
+  }
+  return errc::ok;
 }
 
 bool upload::hash_prefix(std::uint64_t max) {

@@ -35,6 +35,10 @@ struct upload_request {
   /// FTP APPE / REST: start from this many bytes of the existing part file
   /// (nullopt = its whole length when resuming).
   std::optional<std::uint64_t> offset;
+  /// FTP REST + STOR / APPE on a file that has no part file: copy the first
+  /// `offset` bytes of the existing target into the part, so the append stays
+  /// atomic (the target is replaced only when the upload completes).
+  bool seed_from_target = false;
 };
 
 class upload {
@@ -78,6 +82,8 @@ class upload {
  private:
   upload() = default;
   void finish();
+  /// Fills the part file with the first `n` bytes of the target.
+  errc seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have);
 
   vfs::quota_ledger* quota_ = nullptr;
   vfs::unique_fd dir_;    ///< O_PATH parent directory

@@ -33,6 +33,9 @@ USERS = {
     "quser": ("quota-pass", ["--quota", "100MiB"]),
     "solo": ("solo-pass", ["--max-sessions", "1"]),
     "many": ("many-pass", []),
+    # bandwidth-limited (token bucket shared by all of the user's sessions), so
+    # a transfer has a "middle" to interrupt
+    "slow": ("slow-pass", ["--rate", "16MiB/s"]),
 }
 
 # Strings that must never appear in any reply (real server paths).
@@ -98,8 +101,20 @@ class Server:
         rc = self.proc.poll()
         assert rc is None, f"ferryd died (exit {rc}); log tail:\n{self.log_tail()}"
 
+    def kill(self):
+        """SIGKILLs the running ferryd (a crash: no cleanup at all)."""
+        self.assert_alive()
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(STOP_TIMEOUT)
 
-def _start_server(base):
+    def restart(self):
+        """Starts a new ferryd on the same root after kill(); it listens on a
+        new ephemeral port (self.port is updated)."""
+        assert self.proc.poll() is not None, "restart() needs the old ferryd to be gone"
+        self.proc, self.port, self.extra_stdout = _spawn(self.root, self.log_path)
+
+
+def _init_root(base):
     root = base / "root"
     must_ferryd("init", "--root", root)
     for f in ("ferryd.toml", "accounts.toml"):
@@ -109,9 +124,13 @@ def _start_server(base):
         must_ferryd("user", "add", name, "--root", root, "--password-stdin", *extra,
                     input=password + "\n")
         assert (root / "home" / name).is_dir(), f"user add did not create home/{name}"
+    return root
 
-    log_path = base / "ferryd.log"
-    log = open(log_path, "wb")
+
+def _spawn(root, log_path):
+    """Starts `ferryd serve` on ROOT (appending to log_path); returns (proc,
+    port, extra_stdout list kept filled by a drain thread)."""
+    log = open(log_path, "ab")
     proc = subprocess.Popen(
         [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"],
         stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
@@ -148,6 +167,13 @@ def _start_server(base):
             extra_stdout.append(chunk)
 
     threading.Thread(target=drain, daemon=True).start()
+    return proc, port, extra_stdout
+
+
+def _start_server(base):
+    root = _init_root(base)
+    log_path = base / "ferryd.log"
+    proc, port, extra_stdout = _spawn(root, log_path)
     srv = Server(base, root, proc, port, log_path)
     srv.extra_stdout = extra_stdout
     return srv

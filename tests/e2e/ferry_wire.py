@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import threading
 
 DEFAULT_TIMEOUT = 10.0
@@ -181,6 +182,91 @@ class Conn:
                 f"server signature did not verify: {final!r}")
         return final
 
+    # -- transfers (DESIGN §2: get, put, data, commit, inline put)
+    def send_stream(self, header, data, chunk=1 << 20):
+        """Sends one frame whose body is `data` (bytes-like, may be large),
+        written in `chunk`-sized pieces. header["body"] is set to len(data)."""
+        header = dict(header, body=len(data))
+        self.sock.sendall(frame_raw(encode_header(header)))
+        view = memoryview(data)
+        for i in range(0, len(view), chunk):
+            self.sock.sendall(view[i:i + chunk])
+
+    def send_partial_frame(self, header, announced, data):
+        """Sends a frame header announcing `announced` body bytes, then only
+        `data` (fewer bytes): the rest of the frame never comes."""
+        assert len(data) < announced
+        header = dict(header, body=announced)
+        self.sock.sendall(frame_raw(encode_header(header)) + bytes(data))
+
+    def get(self, path, offset=None, algo=None, id=None):
+        """Sends a get and reads its reply. Returns (reply, body, trailer):
+        on an error reply body is b"" and trailer None; on success the trailer
+        is the second reply with the same id."""
+        rid = self.alloc_id() if id is None else id
+        h = {"op": "get", "id": rid, "path": path}
+        if offset is not None:
+            h["offset"] = offset
+        if algo is not None:
+            h["algo"] = algo
+        self.send(h)
+        reply, body = self.recv()
+        assert reply.get("id") == rid, f"get reply id mismatch: {h!r} -> {reply!r}"
+        if reply.get("status") != 200:
+            assert not body, f"an error reply to get carried a body: {reply!r}"
+            return reply, b"", None
+        trailer, tbody = self.recv()
+        assert trailer.get("id") == rid, f"get trailer id mismatch: {h!r} -> {trailer!r}"
+        assert not tbody, f"get trailer carried a body: {trailer!r}"
+        return reply, body, trailer
+
+    def put_open(self, path, size, algo="xxh128", resume=None, id=None):
+        """Sends a put (not inline) and returns its reply (offset step)."""
+        rid = self.alloc_id() if id is None else id
+        h = {"op": "put", "id": rid, "path": path, "size": size, "algo": algo}
+        if resume is not None:
+            h["resume"] = resume
+        return self.request(h)
+
+    def put_data(self, rid, data, frame_size=1 << 20):
+        """Sends `data` as data frames of at most `frame_size` bytes for the
+        upload opened by put id `rid` (data frames get no reply)."""
+        view = memoryview(data)
+        for i in range(0, len(view), frame_size):
+            self.send_stream({"op": "data", "id": rid}, view[i:i + frame_size])
+
+    def put_commit(self, rid, algo, digest):
+        return self.request({"op": "commit", "id": rid, "algo": algo, "digest": digest})
+
+    def put_file(self, path, data, algo="xxh128", digest=None, resume=None,
+                 frame_size=1 << 20):
+        """A whole put: offset step, the bytes from the offset the server asks
+        for, commit with the true digest of `data` (or `digest`). Returns
+        (put reply, commit reply); commit reply is None when put failed."""
+        rid = self.alloc_id()
+        r = self.put_open(path, len(data), algo=algo, resume=resume, id=rid)
+        if r["status"] != 200:
+            return r, None
+        off = r.get("offset")
+        assert isinstance(off, int) and 0 <= off <= len(data), f"bad put offset: {r!r}"
+        self.put_data(rid, memoryview(data)[off:], frame_size)
+        c = self.put_commit(rid, algo, digest if digest is not None else digest_of(algo, data))
+        return r, c
+
+    def put_inline(self, path, data, algo="xxh128", digest=None, size=None, id=None):
+        """Inline put: header with digest and the whole file as its body."""
+        rid = self.alloc_id() if id is None else id
+        h = {"op": "put", "id": rid, "path": path,
+             "size": len(data) if size is None else size, "algo": algo,
+             "digest": digest if digest is not None else digest_of(algo, data)}
+        if data:
+            self.send_stream(h, data)
+        else:
+            self.send(h)
+        reply = self.recv_header()
+        assert reply.get("id") == rid, f"inline put reply id mismatch: {h!r} -> {reply!r}"
+        return reply
+
     def close(self):
         if not self.closed:
             self.closed = True
@@ -207,6 +293,32 @@ def check_error(reply, status, error, what=""):
         f"{what}: expected {status} {error}, got {reply!r}")
     assert isinstance(reply.get("message"), str) and reply["message"], (
         f"{what}: error reply without a message: {reply!r}")
+
+
+# ---------------------------------------------------------------- digests
+
+ALGOS = ("xxh128", "sha256", "md5")
+
+
+def digest_of(algo, data):
+    """Lowercase hex digest of bytes, computed independently of ferry:
+    hashlib for sha256/md5, the `xxhsum -H2` binary for xxh128."""
+    if algo == "sha256":
+        return hashlib.sha256(data).hexdigest()
+    if algo == "md5":
+        return hashlib.md5(data).hexdigest()
+    if algo == "xxh128":
+        r = subprocess.run(["xxhsum", "-H2", "-"], input=bytes(data), capture_output=True,
+                           check=True, timeout=60)
+        return r.stdout.split()[0].decode("ascii")
+    raise ValueError(algo)
+
+
+def digest_of_file(algo, path):
+    """Digest of a file by the system tool: xxhsum -H2, sha256sum, md5sum."""
+    tool = {"xxh128": ["xxhsum", "-H2"], "sha256": ["sha256sum"], "md5": ["md5sum"]}[algo]
+    r = subprocess.run([*tool, str(path)], capture_output=True, check=True, timeout=120)
+    return r.stdout.split()[0].decode("ascii")
 
 
 # ---------------------------------------------------------------- SCRAM

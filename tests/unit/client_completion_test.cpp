@@ -58,8 +58,8 @@ TEST(ClientCompletion, CommandNames) {
   EXPECT_EQ(command_names_with_prefix("l"), (strings{"lcd", "lls", "lpwd", "ls"}));
   EXPECT_EQ(command_names_with_prefix("mk"), (strings{"mkdir"}));
   EXPECT_TRUE(command_names_with_prefix("zz").empty());
-  // Later-issue commands are not offered yet.
-  EXPECT_TRUE(command_names_with_prefix("get").empty());
+  EXPECT_EQ(command_names_with_prefix("get"), (strings{"get"}));
+  EXPECT_EQ(command_names_with_prefix("h"), (strings{"hash", "help"}));
 }
 
 TEST(ClientCompletion, ArgumentKinds) {
@@ -68,6 +68,15 @@ TEST(ClientCompletion, ArgumentKinds) {
   EXPECT_EQ(completion_for(*find_command("lcd"), 0), arg_completion::local);
   EXPECT_EQ(completion_for(*find_command("help"), 0), arg_completion::command);
   EXPECT_EQ(completion_for(*find_command("pwd"), 0), arg_completion::none);
+  // get REMOTE LOCAL, put LOCAL REMOTE, hash REMOTE.
+  EXPECT_EQ(completion_for(*find_command("get"), 0), arg_completion::remote);
+  EXPECT_EQ(completion_for(*find_command("get"), 1), arg_completion::local);
+  EXPECT_EQ(completion_for(*find_command("put"), 0), arg_completion::local);
+  EXPECT_EQ(completion_for(*find_command("put"), 1), arg_completion::remote);
+  EXPECT_EQ(completion_for(*find_command("hash"), 0), arg_completion::remote);
+  EXPECT_TRUE(option_takes_value("--algo"));
+  EXPECT_FALSE(option_takes_value("-r"));
+  EXPECT_FALSE(option_takes_value("--algo=md5"));
 }
 
 }  // namespace

@@ -214,7 +214,9 @@ TEST(ClientSession, UsageErrors) {
 
   EXPECT_EQ(h.run({"help"}), cmd_status::ok);
   EXPECT_NE(h.out.str().find("mkdir [-p] PATH..."), std::string::npos);
-  EXPECT_EQ(h.out.str().find("get"), std::string::npos);  // not in this issue
+  EXPECT_NE(h.out.str().find("get [-r] [--algo A] [--no-resume] [--progress] REMOTE [LOCAL]"),
+            std::string::npos);
+  EXPECT_NE(h.out.str().find("hash [--algo A] PATH"), std::string::npos);
   EXPECT_EQ(h.run({"help", "mv"}), cmd_status::ok);
   EXPECT_NE(h.out.str().find("mv FROM TO"), std::string::npos);
   h.s.bye();

@@ -1,0 +1,428 @@
+// tcp_limit_bench: the machine's limit for one loopback TCP stream.
+//
+// Sends a file (normally 1 GiB, pre-read into the page cache) over one
+// 127.0.0.1 TCP connection with every sender path we might ship
+// (sendfile in one call / in 128 KiB, 512 KiB, 1 MiB chunks, splice
+// file->pipe->socket, pread+send with a 1 MiB buffer) against
+//   - a receiver that discards (recv into 1 MiB buffer): the download limit;
+//   - receivers that write to a file in /tmp (recv+write, splice
+//     socket->pipe->file): the upload limit.
+// Each measurement is repeated (best of N) because the machine is noisy.
+//
+// Usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]
+// Last line (machine-readable):
+//   LIMIT download_MBps=... upload_MBps=... best_download_path=... best_upload_path=...
+//
+// Not a test; plain POSIX, one process, receiver in a second thread.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t KiB = 1024;
+constexpr std::size_t MiB = 1024 * KiB;
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "tcp_limit_bench: %s: %s\n", what, std::strerror(errno));
+  std::exit(2);
+}
+
+[[noreturn]] void die_msg(const std::string& what) {
+  std::fprintf(stderr, "tcp_limit_bench: %s\n", what.c_str());
+  std::exit(2);
+}
+
+double now_s() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+
+// ---- senders: (file fd, socket fd, size) -> bytes sent ----------------------
+
+using Sender = std::function<std::uint64_t(int, int, std::uint64_t)>;
+
+std::uint64_t send_sendfile_chunked(int in, int out, std::uint64_t size, std::size_t chunk) {
+  off_t off = 0;
+  std::uint64_t done = 0;
+  while (done < size) {
+    std::uint64_t left = size - done;
+    std::size_t want = left < chunk ? static_cast<std::size_t>(left) : chunk;
+    ssize_t n = ::sendfile(out, in, &off, want);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      die("sendfile");
+    }
+    if (n == 0) break;
+    done += static_cast<std::uint64_t>(n);
+  }
+  return done;
+}
+
+std::uint64_t send_sendfile_one(int in, int out, std::uint64_t size) {
+  // One huge call; the kernel caps one call at 0x7ffff000 bytes, so loop only
+  // to finish a short transfer.
+  return send_sendfile_chunked(in, out, size, static_cast<std::size_t>(size));
+}
+
+std::uint64_t send_splice(int in, int out, std::uint64_t size, std::size_t chunk) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) die("pipe2");
+  // Make the pipe as large as we are allowed (default max 1 MiB).
+  (void)::fcntl(p[1], F_SETPIPE_SZ, static_cast<int>(chunk));
+  loff_t off = 0;
+  std::uint64_t done = 0;
+  while (done < size) {
+    std::uint64_t left = size - done;
+    std::size_t want = left < chunk ? static_cast<std::size_t>(left) : chunk;
+    ssize_t n = ::splice(in, &off, p[1], nullptr, want, SPLICE_F_MOVE | SPLICE_F_MORE);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("splice file->pipe");
+    }
+    if (n == 0) break;
+    auto inpipe = static_cast<std::size_t>(n);
+    while (inpipe > 0) {
+      ssize_t m = ::splice(p[0], nullptr, out, nullptr, inpipe, SPLICE_F_MOVE | SPLICE_F_MORE);
+      if (m < 0) {
+        if (errno == EINTR) continue;
+        die("splice pipe->socket");
+      }
+      inpipe -= static_cast<std::size_t>(m);
+      done += static_cast<std::uint64_t>(m);
+    }
+  }
+  ::close(p[0]);
+  ::close(p[1]);
+  return done;
+}
+
+std::uint64_t send_pread_send(int in, int out, std::uint64_t size, std::size_t bufsz) {
+  std::vector<char> buf(bufsz);
+  std::uint64_t done = 0;
+  while (done < size) {
+    std::uint64_t left = size - done;
+    std::size_t want = left < bufsz ? static_cast<std::size_t>(left) : bufsz;
+    ssize_t n = ::pread(in, buf.data(), want, static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("pread");
+    }
+    if (n == 0) break;
+    auto got = static_cast<std::size_t>(n);
+    std::size_t sent = 0;
+    while (sent < got) {
+      ssize_t m = ::send(out, buf.data() + sent, got - sent, MSG_NOSIGNAL);
+      if (m < 0) {
+        if (errno == EINTR) continue;
+        die("send");
+      }
+      sent += static_cast<std::size_t>(m);
+    }
+    done += got;
+  }
+  return done;
+}
+
+// ---- receivers: (socket fd) -> bytes received --------------------------------
+
+using Receiver = std::function<std::uint64_t(int)>;
+
+std::uint64_t recv_discard(int s) {
+  std::vector<char> buf(MiB);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::recv(s, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("recv");
+    }
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+  }
+  return total;
+}
+
+void write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      die("write");
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+int open_sink(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) die("open sink file");
+  return fd;
+}
+
+std::uint64_t recv_write(int s, const std::string& path) {
+  int fd = open_sink(path);
+  std::vector<char> buf(MiB);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::recv(s, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("recv");
+    }
+    if (n == 0) break;
+    write_all(fd, buf.data(), static_cast<std::size_t>(n));
+    total += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  return total;
+}
+
+std::uint64_t recv_splice_file(int s, const std::string& path) {
+  int fd = open_sink(path);
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) die("pipe2");
+  (void)::fcntl(p[1], F_SETPIPE_SZ, static_cast<int>(MiB));
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::splice(s, nullptr, p[1], nullptr, MiB, SPLICE_F_MOVE | SPLICE_F_MORE);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("splice socket->pipe");
+    }
+    if (n == 0) break;
+    auto inpipe = static_cast<std::size_t>(n);
+    while (inpipe > 0) {
+      ssize_t m = ::splice(p[0], nullptr, fd, nullptr, inpipe, SPLICE_F_MOVE | SPLICE_F_MORE);
+      if (m < 0) {
+        if (errno == EINTR) continue;
+        die("splice pipe->file");
+      }
+      inpipe -= static_cast<std::size_t>(m);
+      total += static_cast<std::uint64_t>(m);
+    }
+  }
+  ::close(p[0]);
+  ::close(p[1]);
+  ::close(fd);
+  return total;
+}
+
+// ---- one run -----------------------------------------------------------------
+
+// Returns GB/s (decimal) of one transfer, timed from connect to the receiver
+// having consumed (and, for file receivers, written) the last byte.
+double run_once(const std::string& file, std::uint64_t size, const Sender& sender,
+                const Receiver& receiver) {
+  int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (ls < 0) die("socket");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("bind");
+  if (::listen(ls, 1) != 0) die("listen");
+  socklen_t alen = sizeof a;
+  if (::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &alen) != 0) die("getsockname");
+
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<double> t_end{0.0};
+  std::thread rx([&] {
+    int s = ::accept4(ls, nullptr, nullptr, SOCK_CLOEXEC);
+    if (s < 0) die("accept");
+    received = receiver(s);
+    t_end = now_s();
+    ::close(s);
+  });
+
+  int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) die("open source file");
+  int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0) die("socket");
+  double t0 = now_s();
+  if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("connect");
+  std::uint64_t sent = sender(in, c, size);
+  ::shutdown(c, SHUT_WR);
+  rx.join();
+  ::close(c);
+  ::close(in);
+  ::close(ls);
+  if (sent != size || received.load() != size) {
+    die_msg("short transfer: sent " + std::to_string(sent) + " received " +
+            std::to_string(received.load()) + " of " + std::to_string(size));
+  }
+  double secs = t_end.load() - t0;
+  return static_cast<double>(size) / secs / 1e9;
+}
+
+void preload(const std::string& file, std::uint64_t size) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("open source file");
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+  std::vector<char> buf(4 * MiB);
+  std::uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    done += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+}
+
+// True when `a` and `b` hold the same bytes (checks a receiver's output).
+bool same_content(const std::string& a, const std::string& b) {
+  int fa = ::open(a.c_str(), O_RDONLY | O_CLOEXEC);
+  int fb = ::open(b.c_str(), O_RDONLY | O_CLOEXEC);
+  bool same = fa >= 0 && fb >= 0;
+  std::vector<char> ba(4 * MiB), bb(4 * MiB);
+  while (same) {
+    ssize_t na = ::read(fa, ba.data(), ba.size());
+    ssize_t nb = ::read(fb, bb.data(), bb.size());
+    if (na != nb || na < 0) same = false;
+    else if (na == 0) break;
+    else same = std::memcmp(ba.data(), bb.data(), static_cast<std::size_t>(na)) == 0;
+  }
+  if (fa >= 0) ::close(fa);
+  if (fb >= 0) ::close(fb);
+  return same;
+}
+
+struct Path {
+  std::string name;
+  Sender send;
+};
+
+struct Sink {
+  std::string name;
+  bool to_file;
+  Receiver recv;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string file;
+  int reps = 3;
+  std::string tmpdir = "/tmp";
+  bool quick = false;
+  bool verify = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--reps" && i + 1 < argc) {
+      reps = std::atoi(argv[++i]);
+    } else if (a == "--tmpdir" && i + 1 < argc) {
+      tmpdir = argv[++i];
+    } else if (a == "--quick") {
+      quick = true;
+    } else if (a == "--verify") {
+      verify = true;
+    } else if (a == "-h" || a == "--help") {
+      std::printf("usage: %s FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]\n", argv[0]);
+      return 0;
+    } else if (file.empty()) {
+      file = a;
+    } else {
+      die_msg("unexpected argument: " + a);
+    }
+  }
+  if (file.empty()) die_msg("usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]");
+  if (reps < 1) reps = 1;
+
+  struct stat st{};
+  if (::stat(file.c_str(), &st) != 0) die("stat source file");
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size == 0) die_msg("source file is empty");
+  preload(file, size);
+
+  std::string sink_path = tmpdir + "/tcp_limit_bench.sink." + std::to_string(::getpid());
+
+  std::vector<Path> senders = {
+      {"sendfile-1call", [](int i, int o, std::uint64_t n) { return send_sendfile_one(i, o, n); }},
+      {"sendfile-128K",
+       [](int i, int o, std::uint64_t n) { return send_sendfile_chunked(i, o, n, 128 * KiB); }},
+      {"sendfile-512K",
+       [](int i, int o, std::uint64_t n) { return send_sendfile_chunked(i, o, n, 512 * KiB); }},
+      {"sendfile-1M",
+       [](int i, int o, std::uint64_t n) { return send_sendfile_chunked(i, o, n, MiB); }},
+      {"splice-1M", [](int i, int o, std::uint64_t n) { return send_splice(i, o, n, MiB); }},
+      {"pread+send-1M",
+       [](int i, int o, std::uint64_t n) { return send_pread_send(i, o, n, MiB); }},
+  };
+  std::vector<Sink> sinks = {
+      {"recv-discard", false, [](int s) { return recv_discard(s); }},
+      {"recv+write-file", true, [&](int s) { return recv_write(s, sink_path); }},
+      {"splice-to-file", true, [&](int s) { return recv_splice_file(s, sink_path); }},
+  };
+
+  std::printf("tcp_limit_bench: %s, %.3f GB, best of %d, loopback 127.0.0.1\n", file.c_str(),
+              static_cast<double>(size) / 1e9, reps);
+  std::printf("%-16s %-16s %8s   %s\n", "sender", "receiver", "GB/s", "runs");
+
+  double best_down = 0, best_up = 0, best_up_copy = 0;
+  std::string best_down_path, best_up_path;
+  for (const auto& sink : sinks) {
+    for (const auto& snd : senders) {
+      // For the file receivers the sender barely matters; in --quick mode only
+      // pair them with the copy sender.
+      if (quick && sink.to_file && snd.name != "pread+send-1M") continue;
+      double best = 0;
+      std::string runs;
+      for (int r = 0; r < reps; ++r) {
+        double g = run_once(file, size, snd.send, sink.recv);
+        if (sink.to_file) {
+          if (verify && !same_content(file, sink_path))
+            die_msg(snd.name + " -> " + sink.name + ": the received file differs from the source");
+          // Drop the sink's pages between runs so each run writes fresh pages.
+          ::unlink(sink_path.c_str());
+        }
+        char b[32];
+        std::snprintf(b, sizeof b, "%s%.2f", r ? " " : "", g);
+        runs += b;
+        if (g > best) best = g;
+      }
+      std::printf("%-16s %-16s %8.2f   %s\n", snd.name.c_str(), sink.name.c_str(), best,
+                  runs.c_str());
+      std::fflush(stdout);
+      std::string path = snd.name + "->" + sink.name;
+      if (sink.to_file) {
+        if (sink.name == "recv+write-file" && best > best_up_copy) best_up_copy = best;
+        if (best > best_up) {
+          best_up = best;
+          best_up_path = path;
+        }
+      } else if (best > best_down) {
+        best_down = best;
+        best_down_path = path;
+      }
+    }
+  }
+  ::unlink(sink_path.c_str());
+  std::printf("download limit: %.2f GB/s (%s)\n", best_down, best_down_path.c_str());
+  std::printf("upload limit:   %.2f GB/s (%s)\n", best_up, best_up_path.c_str());
+  std::printf("upload limit with recv+write (data through user space): %.2f GB/s\n", best_up_copy);
+  std::printf(
+      "LIMIT download_MBps=%.0f upload_MBps=%.0f best_download_path=%s best_upload_path=%s "
+      "upload_recv_write_MBps=%.0f\n",
+      best_down * 1000, best_up * 1000, best_down_path.c_str(), best_up_path.c_str(),
+      best_up_copy * 1000);
+  return 0;
+}

@@ -1,0 +1,37 @@
+// Path helpers for get / put.
+#include "client/transfer_paths.hpp"
+
+namespace ferry::client {
+
+std::string base_name(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path == "/") return {};
+  const auto slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+bool usable_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
+}
+
+std::string join_path(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  std::string out(dir);
+  if (out.back() != '/') out.push_back('/');
+  out.append(name);
+  return out;
+}
+
+std::string part_path(std::string_view target) {
+  while (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
+  const auto slash = target.rfind('/');
+  const std::string_view dir =
+      slash == std::string_view::npos ? std::string_view() : target.substr(0, slash + 1);
+  const std::string_view name = slash == std::string_view::npos ? target : target.substr(slash + 1);
+  return std::string(dir) + "." + std::string(name) + ".ferry-part";
+}
+
+bool has_trailing_slash(std::string_view path) { return !path.empty() && path.back() == '/'; }
+
+}  // namespace ferry::client

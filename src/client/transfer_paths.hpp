@@ -1,0 +1,30 @@
+// Path arithmetic of the transfer commands: base names, joining, the hidden
+// part file beside a target, and the check that a name from a remote listing
+// is safe to create locally. Pure string work (both local and virtual remote
+// paths use '/'), unit-tested in tests/unit/client_transfer_paths_test.cpp.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace ferry::client {
+
+/// The last component, trailing slashes ignored: "a/b/" -> "b", "x" -> "x",
+/// "/" and "" -> "". "." and ".." come back as they are (see usable_name).
+std::string base_name(std::string_view path);
+
+/// SECURITY: a single component that can be created inside a directory
+/// without escaping it: not empty, not "." or "..", no '/' and no NUL. Names
+/// from a server's listing go through this before they touch the local disk.
+bool usable_name(std::string_view name);
+
+/// "dir/name"; "name" when dir is empty; no doubled '/' when dir ends in one.
+std::string join_path(std::string_view dir, std::string_view name);
+
+/// The part file of `target`: "a/b/c.txt" -> "a/b/.c.txt.ferry-part",
+/// "c.txt" -> ".c.txt.ferry-part". Precondition: usable_name(base_name(target)).
+std::string part_path(std::string_view target);
+
+/// True when `path` ends in '/' (names a directory by its spelling).
+bool has_trailing_slash(std::string_view path);
+
+}  // namespace ferry::client

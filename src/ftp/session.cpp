@@ -1,0 +1,381 @@
+// FTP control connection: line loop, command table, login, and the commands
+// that need neither files nor data connections.
+#include "ftp/session.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/plain_password.hpp"
+#include "ftp/name_codec.hpp"
+#include "ftp/reply.hpp"
+#include "server/server_context.hpp"
+#include "server/stream_io.hpp"
+#include "server/user_state.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::ftp {
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::string addr_of(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  std::string a = colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (a.size() > 2 && a.front() == '[') a = a.substr(1, a.size() - 2);
+  return a;
+}
+
+// A verifier for names that do not exist, so an unknown user costs the same
+// PBKDF2 work as a wrong password (no user enumeration by timing).
+const auth::scram_verifier& dummy_verifier() {
+  static const auth::scram_verifier v = auth::make_verifier("ferry-dummy-password");
+  return v;
+}
+
+}  // namespace
+
+struct session::command_entry {
+  std::string_view verb;
+  asio::awaitable<void> (session::*fn)(const std::string&);
+  bool needs_login;
+  bool needs_arg;
+};
+
+namespace {
+
+using S = session;
+constexpr std::array<session::command_entry, 48> commands{{
+    {"USER", &S::cmd_user, false, true},   {"PASS", &S::cmd_pass, false, false},
+    {"QUIT", &S::cmd_quit, false, false},  {"NOOP", &S::cmd_simple, false, false},
+    {"SYST", &S::cmd_simple, false, false}, {"ACCT", &S::cmd_simple, false, false},
+    {"AUTH", &S::cmd_simple, false, false}, {"ALLO", &S::cmd_simple, true, false},
+    {"FEAT", &S::cmd_feat, false, false},  {"OPTS", &S::cmd_opts, false, true},
+    {"HELP", &S::cmd_help, false, false},  {"TYPE", &S::cmd_type, true, true},
+    {"MODE", &S::cmd_mode, true, true},    {"STRU", &S::cmd_stru, true, true},
+    {"STAT", &S::cmd_stat, true, false},   {"PWD", &S::cmd_pwd, true, false},
+    {"XPWD", &S::cmd_pwd, true, false},    {"CWD", &S::cmd_cwd, true, true},
+    {"XCWD", &S::cmd_cwd, true, true},     {"CDUP", &S::cmd_cdup, true, false},
+    {"XCUP", &S::cmd_cdup, true, false},   {"MKD", &S::cmd_mkd, true, true},
+    {"XMKD", &S::cmd_mkd, true, true},     {"RMD", &S::cmd_rmd, true, true},
+    {"XRMD", &S::cmd_rmd, true, true},     {"DELE", &S::cmd_dele, true, true},
+    {"RNFR", &S::cmd_rnfr, true, true},    {"RNTO", &S::cmd_rnto, true, true},
+    {"SIZE", &S::cmd_size, true, true},    {"MDTM", &S::cmd_mdtm, true, true},
+    {"MLST", &S::cmd_mlst, true, false},   {"HASH", &S::cmd_hash, true, true},
+    {"REST", &S::cmd_rest, true, true},    {"PASV", &S::cmd_pasv, true, false},
+    {"EPSV", &S::cmd_epsv, true, false},   {"PORT", &S::cmd_port, true, true},
+    {"EPRT", &S::cmd_eprt, true, true},    {"LIST", &S::cmd_list, true, false},
+    {"NLST", &S::cmd_nlst, true, false},   {"MLSD", &S::cmd_mlsd, true, false},
+    {"RETR", &S::cmd_retr, true, true},    {"STOR", &S::cmd_stor, true, true},
+    {"APPE", &S::cmd_appe, true, true},    {"STOU", &S::cmd_stou, true, false},
+    {"ABOR", &S::cmd_abor, true, false},   {"PBSZ", &S::cmd_simple, false, false},
+    {"PROT", &S::cmd_simple, false, false}, {"CLNT", &S::cmd_simple, false, false},
+}};
+
+const session::command_entry* find(std::string_view verb) {
+  for (const auto& c : commands)
+    if (c.verb == verb) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+session::session(tcp::socket control, server::server_context& ctx, std::uint64_t id, std::string peer)
+    : ctl_(std::move(control)),
+      ctx_(ctx),
+      id_(id),
+      peer_(std::move(peer)),
+      peer_addr_(addr_of(peer_)),
+      timer_(ctl_.get_executor()),
+      rbuf_(16 * 1024, '\0'),
+      codec_(name_codec::make(ctx.cfg.ftp.encoding)) {}
+
+session::~session() = default;
+
+asio::awaitable<void> session::run() {
+  using namespace asio::experimental::awaitable_operators;
+  spdlog::info("ftp {} open from {}", id_, peer_);
+  deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.login_timeout;
+  try {
+    if (co_await reply(220, "ferryd FTP ready.")) co_await (serve() || watchdog());
+  } catch (const std::exception& e) {
+    spdlog::error("ftp {}: {}", id_, e.what());  // SECURITY: never take the server down
+  }
+  std::error_code ec;
+  ctl_.shutdown(tcp::socket::shutdown_both, ec);
+  ctl_.close(ec);
+  spdlog::info("ftp {} closed{}{}", id_, user_.empty() ? "" : " user=", user_);
+}
+
+void session::touch() {
+  if (logged_in_) deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.idle_timeout;
+}
+
+asio::awaitable<void> session::watchdog() {
+  for (;;) {
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(use_nothrow);
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      spdlog::info("ftp {}: {} timeout", id_, logged_in_ ? "idle" : "login");
+      co_await reply(421, "Timeout.");
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<bool> session::send_raw(std::string text) {
+  auto [ec, n] = co_await asio::async_write(ctl_, asio::buffer(text), use_nothrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> session::reply(int code, std::string_view text) {
+  co_return co_await send_raw(ftp::reply(code, text));
+}
+
+asio::awaitable<std::optional<std::string>> session::next_line() {
+  for (;;) {
+    if (!queued_.empty()) {
+      auto l = std::move(queued_.front());
+      queued_.pop_front();
+      co_return l;
+    }
+    std::string line;
+    const auto r = lines_.next(line);
+    if (r == line_splitter::result::line) co_return line;
+    if (r == line_splitter::result::too_long) {
+      if (!co_await reply(500, "Command line too long.")) co_return std::nullopt;
+      continue;
+    }
+    auto [ec, n] = co_await ctl_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    if (ec) co_return std::nullopt;
+    lines_.feed({rbuf_.data(), n});
+  }
+}
+
+asio::awaitable<void> session::serve() {
+  while (!closing_) {
+    auto line = co_await next_line();
+    if (!line) co_return;
+    touch();
+    auto c = parse_command(*line);
+    if (!c) {
+      if (!co_await reply(500, "Syntax error, command unrecognized.")) co_return;
+      continue;
+    }
+    co_await dispatch(*c);
+  }
+}
+
+asio::awaitable<void> session::dispatch(const command& c) {
+  const auto* e = find(c.verb);
+  if (e == nullptr) co_return (void)co_await reply(500, "Unknown command.");
+  if (e->needs_login && !logged_in_) co_return (void)co_await reply(530, "Please login with USER and PASS.");
+  if (e->needs_arg && c.arg.empty()) co_return (void)co_await reply(501, "Syntax error in parameters or arguments.");
+  // RNFR must be followed directly by RNTO; REST by a transfer.
+  const bool keeps_rnfr = c.verb == "RNTO";
+  const bool keeps_rest = c.verb == "RETR" || c.verb == "STOR" || c.verb == "APPE" || c.verb == "REST";
+  verb_ = c.verb;
+  co_await (this->*(e->fn))(c.arg);
+  if (!keeps_rnfr && c.verb != "RNFR") rnfr_.clear();
+  if (!keeps_rest) rest_ = 0;
+}
+
+asio::awaitable<void> session::cmd_simple(const std::string&) {
+  const auto& verb = verb_;
+  if (verb == "NOOP") co_return (void)co_await reply(200, "NOOP ok.");
+  if (verb == "SYST") co_return (void)co_await reply(215, "UNIX Type: L8");
+  if (verb == "ACCT") co_return (void)co_await reply(502, "ACCT not implemented.");
+  if (verb == "AUTH" || verb == "PBSZ" || verb == "PROT")
+    co_return (void)co_await reply(502, "TLS is not available on this listener.");
+  if (verb == "ALLO") co_return (void)co_await reply(202, "ALLO not needed.");
+  co_return (void)co_await reply(200, "OK.");  // CLNT
+}
+
+asio::awaitable<void> session::cmd_quit(const std::string&) {
+  closing_ = true;
+  co_await reply(221, "Goodbye.");
+}
+
+asio::awaitable<void> session::cmd_user(const std::string& arg) {
+  if (logged_in_) co_return (void)co_await reply(530, "Already logged in; cannot change user.");
+  pending_user_ = arg;
+  co_await reply(331, "Please specify the password.");
+}
+
+asio::awaitable<void> session::cmd_pass(const std::string& arg) {
+  if (logged_in_) co_return (void)co_await reply(230, "Already logged in.");
+  if (pending_user_.empty()) co_return (void)co_await reply(503, "Login with USER first.");
+  std::error_code ec;
+  const auto local = ctl_.local_endpoint(ec);
+  if (!ec && !local.address().is_loopback() && !ctx_.cfg.ftp.allow_plaintext) {
+    // SECURITY: without TLS the password would cross the network in clear.
+    pending_user_.clear();
+    co_return (void)co_await reply(530, "Plain-text passwords are refused on this listener (no TLS); "
+                                        "use the ferry client or set ftp.allow_plaintext.");
+  }
+  const std::string user = std::exchange(pending_user_, {});
+  auto acct = ctx_.accounts.find(user);
+  bool ok = false;
+  const auto now = std::chrono::steady_clock::now();
+  if (acct) {
+    if (ctx_.login_cache.recently_verified(user, arg, acct->scram, now)) {
+      ok = true;
+    } else if (auto v = auth::parse_verifier(acct->scram)) {
+      ok = auth::verify_plain_password(*v, arg);
+      if (ok) ctx_.login_cache.remember(user, arg, acct->scram, now);
+    }
+  } else {
+    (void)auth::verify_plain_password(dummy_verifier(), arg);
+  }
+  if (!ok) {
+    ++failed_auths_;
+    const auto delay = ctx_.throttle.record_failure(peer_addr_, std::chrono::steady_clock::now());
+    spdlog::warn("ftp {}: login failed for user \"{}\" from {}; delaying {} ms", id_, user, peer_addr_,
+                 delay.count());
+    asio::steady_timer wait(ctl_.get_executor(), delay);
+    co_await wait.async_wait(use_nothrow);
+    co_await reply(530, "Login incorrect.");
+    if (failed_auths_ >= ctx_.cfg.max_auth_attempts) closing_ = true;
+    co_return;
+  }
+  if (!ctx_.registry.bind_user(id_, user, acct->max_sessions)) {
+    spdlog::warn("ftp {}: user {} refused: too many sessions", id_, user);
+    co_await reply(421, "Too many sessions for this user.");
+    closing_ = true;
+    co_return;
+  }
+  int err = 0;
+  auto j = vfs::jail::open(ctx_.home_of(user), err);
+  if (!j) {
+    spdlog::error("ftp {}: cannot open home of {}: {}", id_, user, std::strerror(err));
+    co_await reply(421, "Home directory unavailable.");
+    closing_ = true;
+    co_return;
+  }
+  jail_ = std::make_unique<vfs::jail>(std::move(*j));
+  user_ = user;
+  user_state_ = ctx_.users.get(user);
+  user_state_->quota.set_limit(acct->quota);
+  user_state_->rate.set_rate(acct->rate);
+  nav_.jail = jail_.get();
+  nav_.quota = &user_state_->quota;
+  nav_.quota_stale = !user_state_->quota.known() || ctx_.registry.user_count(user) <= 1;
+  logged_in_ = true;
+  touch();
+  ctx_.throttle.record_success(peer_addr_);
+  spdlog::info("ftp {}: user {} logged in from {}", id_, user, peer_addr_);
+  co_await reply(230, "Login successful.");
+}
+
+asio::awaitable<void> session::cmd_feat(const std::string&) {
+  std::string hash = "HASH ";
+  for (const auto* a : {"xxh128", "sha256", "md5"}) {
+    hash += a == std::string_view("xxh128") ? "XXH128" : a == std::string_view("sha256") ? "SHA-256" : "MD5";
+    if (hash_algo_ == a) hash += '*';
+    hash += ';';
+  }
+  hash.pop_back();
+  std::vector<std::string> features{"EPRT", "EPSV", hash, "MDTM", "MLST type*;size*;modify*;perm*;unique*;",
+                                    "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"};
+  co_await send_raw(multiline(211, "Features:", features, "End"));
+}
+
+asio::awaitable<void> session::cmd_opts(const std::string& arg) {
+  std::string upper;
+  for (char ch : arg) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+  if (upper == "UTF8 ON" || upper == "UTF-8 ON" || upper == "UTF8")
+    co_return (void)co_await reply(200, codec_->is_utf8() ? "Always in UTF8 mode." : "UTF8 mode on.");
+  if (upper.starts_with("MLST")) co_return (void)co_await reply(200, "MLST OPTS type;size;modify;perm;unique;");
+  if (upper.starts_with("HASH")) {
+    const auto name = upper.size() > 5 ? upper.substr(5) : std::string();
+    const std::string_view current = hash_algo_ == "xxh128" ? "XXH128" : hash_algo_ == "sha256" ? "SHA-256" : "MD5";
+    if (name.empty()) co_return (void)co_await reply(200, current);
+    if (name == "XXH128") hash_algo_ = "xxh128";
+    else if (name == "SHA-256" || name == "SHA256") hash_algo_ = "sha256";
+    else if (name == "MD5") hash_algo_ = "md5";
+    else co_return (void)co_await reply(501, "Unknown hash algorithm; use XXH128, SHA-256 or MD5.");
+    const std::string shown = name == "SHA256" ? std::string("SHA-256") : name;
+    co_return (void)co_await reply(200, shown);
+  }
+  co_await reply(501, "Option not understood.");
+}
+
+asio::awaitable<void> session::cmd_help(const std::string&) {
+  std::vector<std::string> lines;
+  std::string row;
+  for (const auto& c : commands) {
+    row += std::string(c.verb) + std::string(6 - c.verb.size(), ' ');
+    if (row.size() >= 60) lines.push_back(std::exchange(row, {}));
+  }
+  if (!row.empty()) lines.push_back(row);
+  co_await send_raw(multiline(214, "The following commands are recognized.", lines, "Help OK."));
+}
+
+asio::awaitable<void> session::cmd_type(const std::string& arg) {
+  std::string t;
+  for (char ch : arg) t.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+  if (t == "I" || t == "L 8") co_return (void)co_await reply(200, "Switching to Binary mode.");
+  if (t == "A" || t == "A N") co_return (void)co_await reply(200, "Switching to ASCII mode.");
+  co_await reply(504, "Unsupported TYPE; use I or A.");
+}
+
+asio::awaitable<void> session::cmd_mode(const std::string& arg) {
+  if (arg == "S" || arg == "s") co_return (void)co_await reply(200, "Mode set to S.");
+  co_await reply(504, "Only stream mode (S) is supported.");
+}
+
+asio::awaitable<void> session::cmd_stru(const std::string& arg) {
+  if (arg == "F" || arg == "f") co_return (void)co_await reply(200, "Structure set to F.");
+  co_await reply(504, "Only file structure (F) is supported.");
+}
+
+asio::awaitable<void> session::cmd_abor(const std::string&) {
+  // No transfer in progress (an ABOR during one is handled by the watcher).
+  reset_data();
+  co_await reply(226, "No transfer to abort.");
+}
+
+asio::awaitable<std::optional<std::string>> session::path_arg(const std::string& arg) {
+  auto name = codec_->from_client(arg);
+  if (!name) {
+    co_await reply(553, "File name not allowed (not valid in the server's encoding).");
+    co_return std::nullopt;
+  }
+  std::string why;
+  auto p = vfs::resolve(nav_.cwd, *name, why);
+  if (!p) {
+    co_await reply(553, "File name not allowed: " + why);
+    co_return std::nullopt;
+  }
+  co_return p;
+}
+
+std::string session::to_client(const std::string& utf8) const {
+  auto s = codec_->to_client(utf8);
+  return s ? *s : utf8;
+}
+
+server::pacer session::pacing() const { return {&user_state_->rate, &ctx_.global_rate}; }
+
+void session::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
+                           std::chrono::steady_clock::time_point started, bool complete) {
+  transfer::xfer_record r;
+  r.end = std::time(nullptr);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.host = peer_addr_;
+  r.bytes = bytes;
+  r.path = path;
+  r.incoming = incoming;
+  r.user = user_;
+  r.service = "ftp";
+  r.complete = complete;
+  ctx_.xfer_log.write(r);
+}
+
+}  // namespace ferry::ftp

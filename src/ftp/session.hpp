@@ -1,0 +1,160 @@
+// One FTP control connection (RFC 959 and its extensions): a coroutine that
+// reads command lines and answers them, a watchdog for the login and idle
+// timeouts, and data connections opened per transfer (passive by default).
+// Shares the native server's context: accounts, jail, quota ledger, path
+// locks, token buckets, session registry, login throttle and xferlog.
+// Lives on one io_context for its whole life, so its members need no locks.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "ftp/command_line.hpp"
+#include "server/nav_ops.hpp"
+
+namespace ferry::vfs {
+class jail;
+}
+namespace ferry::server {
+struct server_context;
+struct user_state;
+struct pacer;
+}  // namespace ferry::server
+
+namespace ferry::ftp {
+
+class name_codec;
+
+class session {
+ public:
+  session(asio::ip::tcp::socket control, server::server_context& ctx, std::uint64_t id,
+          std::string peer);
+  ~session();
+
+  /// Serves the connection until it ends; never throws.
+  asio::awaitable<void> run();
+
+  /// One command: its verb, whether it needs a login, and its handler.
+  struct command_entry;
+
+ private:
+  using tcp = asio::ip::tcp;
+
+  asio::awaitable<void> serve();
+  asio::awaitable<void> watchdog();
+  asio::awaitable<bool> reply(int code, std::string_view text);
+  asio::awaitable<bool> send_raw(std::string text);
+  /// Next command line: queued ones first, else read from the socket.
+  /// nullopt when the connection is gone.
+  asio::awaitable<std::optional<std::string>> next_line();
+  asio::awaitable<void> dispatch(const command& c);
+  void touch();
+
+  // Path arguments: client bytes -> UTF-8 -> normalized virtual path. On
+  // failure a reply has been sent and nullopt is returned.
+  asio::awaitable<std::optional<std::string>> path_arg(const std::string& arg);
+  std::string to_client(const std::string& utf8) const;
+
+  // Data connections (session_data.cpp).
+  asio::awaitable<std::optional<tcp::socket>> open_data();
+  void reset_data();
+  /// Runs `body` while watching the control connection for ABOR and for the
+  /// client going away. Returns false when the transfer was aborted.
+  asio::awaitable<bool> with_abort_watch(asio::awaitable<bool> body);
+  asio::awaitable<void> watch_control();
+  asio::awaitable<void> send_listing(const std::string& text);
+  server::pacer pacing() const;
+  void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
+                    std::chrono::steady_clock::time_point started, bool complete);
+
+ public:
+  // Command handlers (session.cpp, session_files.cpp, session_data.cpp).
+  asio::awaitable<void> cmd_user(const std::string& arg);
+  asio::awaitable<void> cmd_pass(const std::string& arg);
+  asio::awaitable<void> cmd_quit(const std::string& arg);
+  asio::awaitable<void> cmd_simple(const std::string& arg);  // NOOP etc., by verb
+  asio::awaitable<void> cmd_feat(const std::string& arg);
+  asio::awaitable<void> cmd_opts(const std::string& arg);
+  asio::awaitable<void> cmd_help(const std::string& arg);
+  asio::awaitable<void> cmd_type(const std::string& arg);
+  asio::awaitable<void> cmd_mode(const std::string& arg);
+  asio::awaitable<void> cmd_stru(const std::string& arg);
+  asio::awaitable<void> cmd_stat(const std::string& arg);
+  asio::awaitable<void> cmd_pwd(const std::string& arg);
+  asio::awaitable<void> cmd_cwd(const std::string& arg);
+  asio::awaitable<void> cmd_cdup(const std::string& arg);
+  asio::awaitable<void> cmd_mkd(const std::string& arg);
+  asio::awaitable<void> cmd_rmd(const std::string& arg);
+  asio::awaitable<void> cmd_dele(const std::string& arg);
+  asio::awaitable<void> cmd_rnfr(const std::string& arg);
+  asio::awaitable<void> cmd_rnto(const std::string& arg);
+  asio::awaitable<void> cmd_size(const std::string& arg);
+  asio::awaitable<void> cmd_mdtm(const std::string& arg);
+  asio::awaitable<void> cmd_mlst(const std::string& arg);
+  asio::awaitable<void> cmd_hash(const std::string& arg);
+  asio::awaitable<void> cmd_rest(const std::string& arg);
+  asio::awaitable<void> cmd_pasv(const std::string& arg);
+  asio::awaitable<void> cmd_epsv(const std::string& arg);
+  asio::awaitable<void> cmd_port(const std::string& arg);
+  asio::awaitable<void> cmd_eprt(const std::string& arg);
+  asio::awaitable<void> cmd_list(const std::string& arg);
+  asio::awaitable<void> cmd_nlst(const std::string& arg);
+  asio::awaitable<void> cmd_mlsd(const std::string& arg);
+  asio::awaitable<void> cmd_retr(const std::string& arg);
+  asio::awaitable<void> cmd_stor(const std::string& arg);
+  asio::awaitable<void> cmd_appe(const std::string& arg);
+  asio::awaitable<void> cmd_stou(const std::string& arg);
+  asio::awaitable<void> cmd_abor(const std::string& arg);
+
+ private:
+  enum class listing { long_form, names, facts };
+  asio::awaitable<void> list_cmd(const std::string& arg, listing kind);
+  enum class store { replace, append, unique };
+  asio::awaitable<void> store_cmd(const std::string& arg, store mode);
+  asio::awaitable<bool> open_passive(bool extended);
+
+  tcp::socket ctl_;
+  server::server_context& ctx_;
+  const std::uint64_t id_;
+  const std::string peer_;
+  const std::string peer_addr_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  line_splitter lines_;
+  std::deque<std::string> queued_;  ///< lines read while a transfer ran
+  std::string rbuf_;
+  std::unique_ptr<name_codec> codec_;
+
+  // Login.
+  std::string pending_user_;
+  bool logged_in_ = false;
+  unsigned failed_auths_ = 0;
+  std::string user_;
+  std::unique_ptr<vfs::jail> jail_;
+  server::nav_state nav_;
+  std::shared_ptr<server::user_state> user_state_;
+
+  std::string verb_;  ///< the command being handled
+  // Per-command state, cleared as it is used (vsftpd's habit).
+  std::uint64_t rest_ = 0;
+  std::string rnfr_;
+  std::string hash_algo_ = "xxh128";
+
+  // Data connection setup.
+  std::unique_ptr<tcp::acceptor> pasv_;
+  std::optional<tcp::endpoint> port_target_;
+  bool epsv_all_ = false;
+  bool aborted_ = false;        ///< ABOR seen during the current transfer
+  bool control_gone_ = false;   ///< the client closed the control connection
+  bool closing_ = false;
+};
+
+}  // namespace ferry::ftp

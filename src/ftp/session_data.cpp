@@ -1,0 +1,448 @@
+// FTP data connections and the commands that use them: PASV, EPSV, PORT,
+// EPRT, LIST, NLST, MLSD, RETR, STOR, APPE, STOU — and ABOR while one runs.
+//
+// SECURITY: a passive data connection is accepted only from the control
+// connection's own address (no connection theft), and active mode, off by
+// default, connects only back to that address (no FTP bounce).
+#include <poll.h>
+
+#include <random>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/scram.hpp"
+#include "ftp/address.hpp"
+#include "ftp/listing.hpp"
+#include "ftp/name_codec.hpp"
+#include "ftp/reply.hpp"
+#include "ftp/session.hpp"
+#include "server/server_context.hpp"
+#include "server/stream_io.hpp"
+#include "server/user_state.hpp"
+#include "transfer/download.hpp"
+#include "transfer/upload.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::ftp {
+namespace {
+
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+/// Same host, treating an IPv4-mapped IPv6 address as its IPv4 form.
+bool same_host(const asio::ip::address& a, const asio::ip::address& b) {
+  auto norm = [](const asio::ip::address& x) -> asio::ip::address {
+    if (x.is_v6() && x.to_v6().is_v4_mapped())
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, x.to_v6());
+    return x;
+  };
+  return norm(a) == norm(b);
+}
+
+void close_data(tcp::socket& s) {
+  std::error_code ec;
+  s.shutdown(tcp::socket::shutdown_send, ec);
+  s.close(ec);
+}
+
+/// True when the peer has hung up the control connection (checked without
+/// blocking when a data connection ends: a killed client closes both, and an
+/// upload must then stay a part file instead of being committed).
+bool hung_up(tcp::socket& ctl) {
+  pollfd p{ctl.native_handle(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+}  // namespace
+
+void session::reset_data() {
+  if (pasv_) {
+    std::error_code ec;
+    pasv_->close(ec);
+    pasv_.reset();
+  }
+  port_target_.reset();
+}
+
+asio::awaitable<bool> session::open_passive(bool extended) {
+  reset_data();
+  std::error_code ec;
+  const auto local = ctl_.local_endpoint(ec);
+  if (ec) co_return co_await reply(425, "Cannot open passive connection."), false;
+  if (!extended && !local.address().is_v4()) {
+    co_await reply(425, "PASV needs IPv4; use EPSV.");
+    co_return false;
+  }
+  auto acc = std::make_unique<tcp::acceptor>(ctl_.get_executor());
+  acc->open(local.protocol(), ec);
+  const auto lo = ctx_.cfg.ftp.pasv_min, hi = ctx_.cfg.ftp.pasv_max;
+  bool bound = false;
+  if (!ec && lo != 0) {
+    // Start at a random port of the range so sessions spread over it.
+    static thread_local std::minstd_rand rng{std::random_device{}()};
+    const unsigned span = static_cast<unsigned>(hi - lo) + 1;
+    const unsigned start = static_cast<unsigned>(rng() % span);
+    for (unsigned i = 0; i < span && !bound; ++i) {
+      const auto port = static_cast<std::uint16_t>(lo + (start + i) % span);
+      acc->bind(tcp::endpoint(local.address(), port), ec);
+      bound = !ec;
+    }
+  } else if (!ec) {
+    acc->bind(tcp::endpoint(local.address(), 0), ec);
+    bound = !ec;
+  }
+  if (bound) acc->listen(4, ec);
+  if (!bound || ec) {
+    spdlog::warn("ftp {}: no passive port available", id_);
+    co_await reply(425, "No passive port available.");
+    co_return false;
+  }
+  const auto port = acc->local_endpoint(ec).port();
+  pasv_ = std::move(acc);
+  if (extended) co_await reply(229, epsv_text(port));
+  else co_await reply(227, pasv_text(local.address().to_string(), port));
+  co_return true;
+}
+
+asio::awaitable<void> session::cmd_pasv(const std::string&) {
+  if (epsv_all_) co_return (void)co_await reply(500, "PASV not allowed after EPSV ALL.");
+  co_await open_passive(false);
+}
+
+asio::awaitable<void> session::cmd_epsv(const std::string& arg) {
+  if (arg == "ALL" || arg == "all") {
+    epsv_all_ = true;
+    co_return (void)co_await reply(200, "EPSV ALL ok.");
+  }
+  std::error_code ec;
+  const auto local = ctl_.local_endpoint(ec);
+  if (!arg.empty() && arg != (local.address().is_v4() ? "1" : "2"))
+    co_return (void)co_await reply(522, local.address().is_v4() ? "Use (1)" : "Use (2)");
+  co_await open_passive(true);
+}
+
+asio::awaitable<void> session::cmd_port(const std::string& arg) {
+  if (epsv_all_) co_return (void)co_await reply(500, "PORT not allowed after EPSV ALL.");
+  if (!ctx_.cfg.ftp.active) co_return (void)co_await reply(502, "Active mode is disabled; use PASV or EPSV.");
+  auto hp = parse_port_arg(arg);
+  std::error_code ec;
+  const auto peer = ctl_.remote_endpoint(ec);
+  if (!hp || ec) co_return (void)co_await reply(501, "Illegal PORT command.");
+  const auto target = asio::ip::make_address(hp->host, ec);
+  if (ec || !same_host(target, peer.address())) {
+    spdlog::warn("ftp {}: refused PORT to {} (bounce attempt?)", id_, hp->host);
+    co_return (void)co_await reply(500, "Illegal PORT command: only your own address is allowed.");
+  }
+  reset_data();
+  port_target_ = tcp::endpoint(target, hp->port);
+  co_await reply(200, "PORT command successful. Consider using PASV.");
+}
+
+asio::awaitable<void> session::cmd_eprt(const std::string& arg) {
+  if (epsv_all_) co_return (void)co_await reply(500, "EPRT not allowed after EPSV ALL.");
+  if (!ctx_.cfg.ftp.active) co_return (void)co_await reply(502, "Active mode is disabled; use PASV or EPSV.");
+  auto hp = parse_eprt_arg(arg);
+  std::error_code ec;
+  const auto peer = ctl_.remote_endpoint(ec);
+  if (!hp || ec) co_return (void)co_await reply(501, "Illegal EPRT command.");
+  const auto target = asio::ip::make_address(hp->host, ec);
+  if (ec || !same_host(target, peer.address())) {
+    spdlog::warn("ftp {}: refused EPRT to {} (bounce attempt?)", id_, hp->host);
+    co_return (void)co_await reply(500, "Illegal EPRT command: only your own address is allowed.");
+  }
+  reset_data();
+  port_target_ = tcp::endpoint(target, hp->port);
+  co_await reply(200, "EPRT command successful.");
+}
+
+asio::awaitable<std::optional<tcp::socket>> session::open_data() {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(ctl_.get_executor(), ctx_.cfg.ftp.data_timeout);
+  std::error_code ec;
+  const auto peer = ctl_.remote_endpoint(ec);
+  if (pasv_) {
+    for (;;) {
+      auto r = co_await (pasv_->async_accept(use_nothrow) || timer.async_wait(use_nothrow));
+      if (r.index() == 1) {
+        spdlog::info("ftp {}: no data connection within {} s", id_, ctx_.cfg.ftp.data_timeout.count());
+        break;
+      }
+      auto [aec, sock] = std::get<0>(std::move(r));
+      if (aec) break;
+      const auto from = sock.remote_endpoint(ec);
+      if (ec || !same_host(from.address(), peer.address())) {
+        // SECURITY: someone else raced for the passive port.
+        spdlog::warn("ftp {}: refused data connection from {} (expected {})", id_,
+                     ec ? "?" : from.address().to_string(), peer.address().to_string());
+        sock.close(ec);
+        continue;
+      }
+      reset_data();
+      co_return std::move(sock);
+    }
+  } else if (port_target_) {
+    tcp::socket s(ctl_.get_executor());
+    const auto target = *port_target_;
+    auto r = co_await (s.async_connect(target, use_nothrow) || timer.async_wait(use_nothrow));
+    if (r.index() == 0 && !std::get<0>(std::get<0>(r))) {
+      reset_data();
+      co_return std::move(s);
+    }
+  }
+  reset_data();
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> session::watch_control() {
+  for (;;) {
+    std::string line;
+    for (;;) {
+      const auto r = lines_.next(line);
+      if (r == line_splitter::result::need_more) break;
+      if (r == line_splitter::result::too_long) {
+        queued_.emplace_back();  // answered with 500 after the transfer
+        continue;
+      }
+      auto c = parse_command(line);
+      if (c && c->verb == "ABOR") {
+        aborted_ = true;
+        co_return;
+      }
+      queued_.push_back(std::move(line));
+    }
+    auto [ec, n] = co_await ctl_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      control_gone_ = true;
+      co_return;
+    }
+    lines_.feed({rbuf_.data(), n});
+  }
+}
+
+asio::awaitable<bool> session::with_abort_watch(asio::awaitable<bool> body) {
+  using namespace asio::experimental::awaitable_operators;
+  aborted_ = false;
+  auto r = co_await (std::move(body) || watch_control());
+  if (r.index() == 0) co_return std::get<0>(r);
+  co_return false;
+}
+
+asio::awaitable<void> session::send_listing(const std::string& text) {
+  if (!pasv_ && !port_target_) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  co_await reply(150, "Here comes the directory listing.");
+  auto data = co_await open_data();
+  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
+  auto send = [](tcp::socket& s, const std::string& t) -> asio::awaitable<bool> {
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(t), use_nothrow);
+    co_return !ec;
+  };
+  const bool ok = co_await with_abort_watch(send(*data, text));
+  close_data(*data);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  co_await reply(ok ? 226 : 426, ok ? "Directory send OK." : "Failure writing network stream.");
+}
+
+asio::awaitable<void> session::list_cmd(const std::string& raw, listing kind) {
+  // Clients send ls options ("LIST -la dir"); they are accepted and ignored.
+  std::string arg = raw;
+  while (kind != listing::facts && arg.starts_with("-")) {
+    const auto sp = arg.find(' ');
+    arg = sp == std::string::npos ? std::string() : arg.substr(sp + 1);
+  }
+  std::string path = nav_.cwd;
+  if (!arg.empty()) {
+    auto p = co_await path_arg(arg);
+    if (!p) co_return;
+    path = *p;
+  }
+  if (kind == listing::facts && jail_->check_dir(path) != errc::ok)
+    co_return (void)co_await reply(501, "MLSD needs a directory.");
+  std::vector<vfs::dir_entry> entries;
+  if (auto e = jail_->list(path, entries); e != errc::ok)
+    co_return (void)co_await reply(550, "Failed to list directory.");
+  std::string text;
+  const auto now = std::time(nullptr);
+  for (auto& e : entries) {
+    auto name = codec_->to_client(e.name);
+    if (!name) {
+      // One unrepresentable name must not break the whole listing.
+      spdlog::warn("ftp {}: skipping a name not representable in {}", id_, ctx_.cfg.ftp.encoding);
+      continue;
+    }
+    e.name = *name;
+    switch (kind) {
+      case listing::long_form: text += list_line(e, now); break;
+      case listing::names: text += e.name; break;
+      case listing::facts: text += mlsx_line(e, e.name); break;
+    }
+    text += "\r\n";
+  }
+  co_await send_listing(text);
+}
+
+asio::awaitable<void> session::cmd_list(const std::string& arg) { co_await list_cmd(arg, listing::long_form); }
+asio::awaitable<void> session::cmd_nlst(const std::string& arg) { co_await list_cmd(arg, listing::names); }
+asio::awaitable<void> session::cmd_mlsd(const std::string& arg) { co_await list_cmd(arg, listing::facts); }
+
+asio::awaitable<void> session::cmd_retr(const std::string& arg) {
+  const auto offset = std::exchange(rest_, 0);
+  if (!pasv_ && !port_target_) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  auto p = co_await path_arg(arg);
+  if (!p) co_return reset_data();
+  transfer::download_file f;
+  if (transfer::open_download(*jail_, *p, f) != errc::ok) {
+    reset_data();
+    co_return (void)co_await reply(550, "Failed to open file.");
+  }
+  if (offset > f.size) {
+    reset_data();
+    co_return (void)co_await reply(554, "Restart offset is beyond the end of the file.");
+  }
+  co_await reply(150, "Opening BINARY mode data connection for " + to_client(vfs::split(*p).leaf) + " (" +
+                          std::to_string(f.size) + " bytes).");
+  auto data = co_await open_data();
+  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
+  const auto started = std::chrono::steady_clock::now();
+  const std::uint64_t n = f.size - offset;
+  const bool ok = co_await with_abort_watch(server::send_file(
+      *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
+      [this] { touch(); }));
+  close_data(*data);
+  log_transfer(*p, false, ok ? n : 0, started, ok);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");
+}
+
+asio::awaitable<void> session::cmd_stor(const std::string& arg) { co_await store_cmd(arg, store::replace); }
+asio::awaitable<void> session::cmd_appe(const std::string& arg) { co_await store_cmd(arg, store::append); }
+asio::awaitable<void> session::cmd_stou(const std::string& arg) { co_await store_cmd(arg, store::unique); }
+
+asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
+  const auto offset = std::exchange(rest_, 0);
+  if (!pasv_ && !port_target_) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  std::optional<std::string> p;
+  if (mode == store::unique) {
+    for (int i = 0; i < 16 && !p; ++i) {
+      const std::string name = "ferry." + auth::random_nonce(10);
+      std::string cand = vfs::join(nav_.cwd, name);
+      vfs::dir_entry e;
+      if (name.find('/') == std::string::npos && jail_->stat(cand, e) == errc::not_found) p = cand;
+    }
+    if (!p) co_return (void)co_await reply(450, "Could not pick a unique name.");
+  } else {
+    p = co_await path_arg(arg);
+    if (!p) co_return reset_data();
+  }
+  if (vfs::is_part_file(vfs::split(*p).leaf)) {
+    reset_data();
+    co_return (void)co_await reply(553, "File name not allowed.");
+  }
+  auto& quota = server::fresh_quota(nav_);
+  if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) {
+    reset_data();
+    co_return (void)co_await reply(552, "Quota exceeded.");
+  }
+  transfer::upload_request ur;
+  ur.path = *p;
+  ur.seed_from_target = true;
+  if (mode == store::replace && offset > 0) {
+    ur.resume = true;
+    ur.offset = offset;
+  } else if (mode == store::append) {
+    ur.resume = true;
+    transfer::download_file existing;
+    if (transfer::open_download(*jail_, *p, existing) == errc::ok) ur.offset = existing.size;
+  } else {
+    ur.resume = false;
+  }
+  std::unique_ptr<transfer::upload> up;
+  if (auto e = transfer::upload::begin(*jail_, quota, ctx_.locks, ur, up); e != errc::ok) {
+    reset_data();
+    switch (e) {
+      case errc::busy: co_return (void)co_await reply(450, "File busy: another upload of it is in progress.");
+      case errc::quota_exceeded: co_return (void)co_await reply(552, "Quota exceeded.");
+      case errc::is_directory: co_return (void)co_await reply(550, "Is a directory.");
+      case errc::bad_request: co_return (void)co_await reply(554, "Restart offset beyond the available data.");
+      default: co_return (void)co_await reply(553, "Could not create file.");
+    }
+  }
+  // GCC 12 double-destroys std::string temporaries of ?: inside co_await:
+  // build reply texts as named locals first.
+  std::string opening = "Ok to send data.";
+  if (mode == store::unique) opening = "FILE: " + to_client(vfs::split(*p).leaf);
+  co_await reply(150, opening);
+  auto data = co_await open_data();
+  if (!data) {
+    if (up->offset() == 0) up->abort(true);  // leave no empty part behind
+    co_return (void)co_await reply(425, "Failed to establish connection.");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  errc failure = errc::ok;
+  bool eof = false;
+  auto receive = [&](tcp::socket& s) -> asio::awaitable<bool> {
+    server::bulk_buffer buf;
+    const auto pace = pacing();
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);
+      if (ec == asio::error::eof) {
+        eof = true;
+        co_return true;
+      }
+      if (ec) co_return false;
+      touch();
+      if (failure = up->write(buf.data(), n); failure != errc::ok) co_return false;
+      if (pace.active()) co_await pace.wait(n);
+    }
+  };
+  co_await with_abort_watch(receive(*data));
+  close_data(*data);
+  // A killed client closes both connections: EOF on data is not completion.
+  if (eof && (control_gone_ || hung_up(ctl_))) {
+    eof = false;
+    control_gone_ = true;
+  }
+  std::string actual;
+  bool committed = false;
+  if (eof && failure == errc::ok && !aborted_) {
+    failure = up->commit(std::nullopt, actual);
+    committed = failure == errc::ok;
+  }
+  log_transfer(*p, true, up->written(), started, committed);
+  if (failure == errc::quota_exceeded) up->abort(true);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  if (committed) co_return (void)co_await reply(226, "Transfer complete.");
+  if (failure == errc::quota_exceeded)
+    co_return (void)co_await reply(552, "Quota exceeded; upload discarded.");
+  if (failure != errc::ok) co_return (void)co_await reply(451, "Local error writing the file.");
+  co_await reply(426, "Connection closed; transfer aborted (partial upload kept for resume).");
+}
+
+}  // namespace ferry::ftp

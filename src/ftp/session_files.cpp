@@ -1,0 +1,227 @@
+// FTP commands on names and files that need no data connection: PWD, CWD,
+// CDUP, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM, MLST, HASH, STAT, REST. Every
+// path goes through path_arg() (encoding, normalization) and then the jail.
+#include <charconv>
+
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "ftp/listing.hpp"
+#include "ftp/name_codec.hpp"
+#include "ftp/reply.hpp"
+#include "ftp/session.hpp"
+#include "server/server_context.hpp"
+#include "server/stream_io.hpp"
+#include "transfer/digest.hpp"
+#include "transfer/digest_cache.hpp"
+#include "transfer/download.hpp"
+#include "transfer/upload.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::ftp {
+namespace {
+
+/// Reply code and text for a jail error on a path.
+std::pair<int, std::string> failure(errc e) {
+  switch (e) {
+    case errc::not_found: return {550, "No such file or directory."};
+    case errc::exists: return {550, "File exists."};
+    case errc::not_empty: return {550, "Directory not empty."};
+    case errc::is_directory: return {550, "Is a directory."};
+    case errc::not_directory: return {550, "Not a directory."};
+    case errc::busy: return {450, "File busy: another upload of it is in progress."};
+    case errc::quota_exceeded: return {552, "Quota exceeded."};
+    case errc::forbidden: return {550, "Permission denied."};
+    case errc::bad_request: return {553, "File name not allowed."};
+    default: return {451, "Local error in processing."};
+  }
+}
+
+std::string_view hash_name(std::string_view algo) {
+  return algo == "xxh128" ? "XXH128" : algo == "sha256" ? "SHA-256" : "MD5";
+}
+
+}  // namespace
+
+asio::awaitable<void> session::cmd_pwd(const std::string&) {
+  co_await reply(257, quote_path(to_client(nav_.cwd)) + " is the current directory");
+}
+
+asio::awaitable<void> session::cmd_cwd(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  if (auto e = jail_->check_dir(*p); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, "Failed to change directory: " + text);
+  }
+  nav_.cwd = *p;
+  co_await reply(250, "Directory successfully changed.");
+}
+
+asio::awaitable<void> session::cmd_cdup(const std::string&) { co_await cmd_cwd(".."); }
+
+asio::awaitable<void> session::cmd_mkd(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  if (vfs::is_part_file(vfs::split(*p).leaf)) co_return (void)co_await reply(553, "File name not allowed.");
+  if (auto e = jail_->make_dir(*p, false); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, "Create directory operation failed: " + text);
+  }
+  co_await reply(257, quote_path(to_client(*p)) + " created");
+}
+
+asio::awaitable<void> session::cmd_rmd(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  if (*p == nav_.cwd || nav_.cwd.starts_with(*p + "/"))
+    co_return (void)co_await reply(550, "Cannot remove the current directory.");
+  if (auto e = jail_->remove_dir(*p); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, "Remove directory operation failed: " + text);
+  }
+  co_await reply(250, "Remove directory operation successful.");
+}
+
+asio::awaitable<void> session::cmd_dele(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  auto& quota = server::fresh_quota(nav_);
+  std::uint64_t freed = 0;
+  if (auto e = jail_->remove_file(*p, &freed); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, "Delete operation failed: " + text);
+  }
+  quota.freed(freed);
+  co_await reply(250, "Delete operation successful.");
+}
+
+asio::awaitable<void> session::cmd_rnfr(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  vfs::dir_entry e;
+  if (auto ec = jail_->stat(*p, e); ec != errc::ok || *p == "/")
+    co_return (void)co_await reply(550, "RNFR command failed: no such file or directory.");
+  rnfr_ = *p;
+  co_await reply(350, "Ready for RNTO.");
+}
+
+asio::awaitable<void> session::cmd_rnto(const std::string& arg) {
+  if (rnfr_.empty()) co_return (void)co_await reply(503, "RNFR required first.");
+  const std::string from = std::exchange(rnfr_, {});
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  if (vfs::is_part_file(vfs::split(*p).leaf)) co_return (void)co_await reply(553, "File name not allowed.");
+  if (from == nav_.cwd || nav_.cwd.starts_with(from + "/"))
+    co_return (void)co_await reply(550, "Cannot move the current directory.");
+  if (auto e = jail_->rename(from, *p); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, "Rename failed: " + text);
+  }
+  co_await reply(250, "Rename successful.");
+}
+
+asio::awaitable<void> session::cmd_size(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  vfs::dir_entry e;
+  auto ec = jail_->stat(*p, e);
+  if (ec == errc::not_found) {
+    // An interrupted upload: report the part file's length so `curl -C - -T`
+    // and `lftp reput` continue it (with APPE or REST + STOR).
+    const auto [dir, leaf] = vfs::split(*p);
+    if (jail_->stat(vfs::join(dir, transfer::part_name(leaf)), e) == errc::ok &&
+        e.type == vfs::file_type::file)
+      co_return (void)co_await reply(213, std::to_string(e.size));
+  }
+  if (ec == errc::ok && e.type == vfs::file_type::link) {
+    transfer::download_file f;  // follow the link inside the jail
+    if (transfer::open_download(*jail_, *p, f) == errc::ok) co_return (void)co_await reply(213, std::to_string(f.size));
+  }
+  if (ec != errc::ok || e.type != vfs::file_type::file) co_return (void)co_await reply(550, "Could not get file size.");
+  co_await reply(213, std::to_string(e.size));
+}
+
+asio::awaitable<void> session::cmd_mdtm(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  transfer::download_file f;
+  if (transfer::open_download(*jail_, *p, f) != errc::ok)
+    co_return (void)co_await reply(550, "Could not get file modification time.");
+  co_await reply(213, mdtm_time(f.st.st_mtim.tv_sec));
+}
+
+asio::awaitable<void> session::cmd_mlst(const std::string& arg) {
+  const std::string target = arg.empty() ? std::string(".") : arg;
+  auto p = co_await path_arg(target);
+  if (!p) co_return;
+  vfs::dir_entry e;
+  if (auto ec = jail_->stat(*p, e); ec != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  std::vector<std::string> facts{mlsx_line(e, to_client(*p))};
+  co_await send_raw(multiline(250, "Listing " + to_client(*p), facts, "End"));
+}
+
+asio::awaitable<void> session::cmd_hash(const std::string& arg) {
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  transfer::download_file f;
+  if (auto e = transfer::open_download(*jail_, *p, f); e != errc::ok) {
+    auto [code, text] = failure(e);
+    co_return (void)co_await reply(550, text);
+  }
+  auto hex = transfer::load_cached_digest(f.fd.get(), hash_algo_, f.st);
+  if (!hex) {
+    auto d = transfer::digest::make(hash_algo_);
+    server::bulk_buffer buf;
+    for (std::uint64_t off = 0; off < f.size;) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(f.size - off, buf.size()));
+      if (!server::pread_all(f.fd.get(), buf.data(), want, off))
+        co_return (void)co_await reply(451, "Read error.");
+      d->update(buf.data(), want);
+      off += want;
+      touch();
+      co_await asio::post(ctl_.get_executor(), asio::use_awaitable);  // let others run
+    }
+    hex = d->hex();
+    if (transfer::unchanged(f.fd.get(), f.st)) transfer::store_cached_digest(f.fd.get(), hash_algo_, f.st, *hex);
+  }
+  // draft-bryan-ftp-hash: "213 ALGO START-END HASH NAME"
+  co_await reply(213, std::string(hash_name(hash_algo_)) + " 0-" + std::to_string(f.size) + " " + *hex +
+                          " " + to_client(*p));
+}
+
+asio::awaitable<void> session::cmd_rest(const std::string& arg) {
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+  if (ec != std::errc() || ptr != arg.data() + arg.size())
+    co_return (void)co_await reply(501, "REST requires a non-negative byte offset.");
+  rest_ = n;
+  co_await reply(350, "Restart position accepted (" + std::to_string(n) + ").");
+}
+
+asio::awaitable<void> session::cmd_stat(const std::string& arg) {
+  if (arg.empty()) {
+    std::vector<std::string> status{"Connected to " + peer_addr_, "Logged in as " + user_,
+                                    "TYPE: BINARY, MODE: STREAM, STRUCTURE: FILE",
+                                    std::string("Data connection: ") +
+                                        (pasv_ ? "passive" : port_target_ ? "active" : "none")};
+    co_return (void)co_await send_raw(multiline(211, "FTP server status:", status, "End of status"));
+  }
+  auto p = co_await path_arg(arg);
+  if (!p) co_return;
+  std::vector<vfs::dir_entry> entries;
+  if (auto e = jail_->list(*p, entries); e != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  std::vector<std::string> lines;
+  const auto now = std::time(nullptr);
+  for (auto& e : entries) {
+    auto name = codec_->to_client(e.name);
+    if (!name) continue;
+    e.name = *name;
+    lines.push_back(list_line(e, now));
+  }
+  co_await send_raw(multiline(213, "Status follows:", lines, "End of status"));
+}
+
+}  // namespace ferry::ftp
