@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: a demo root in ./demo with user demo (password demo), served in
-# the foreground on 127.0.0.1:9021. Ctrl-C stops it.
+# the foreground on 127.0.0.1:9021 (native) and 127.0.0.1:2121 (FTP). Ctrl-C stops it.
 set -euo pipefail
 build=${1:-build}
 ferryd="$build/apps/ferryd"
@@ -14,6 +14,7 @@ ferryd demo server: root ./$root, user "demo", password "demo".
 Connect from another terminal:
     $build/apps/ferry demo@127.0.0.1
 (or FERRY_PASSWORD=demo $build/apps/ferry demo@127.0.0.1 ls -l)
+FTP clients work too:  lftp -u demo,demo -p 2121 127.0.0.1   or   curl ftp://demo:demo@127.0.0.1:2121/
 Stop with Ctrl-C.
 TXT
-exec "$ferryd" serve --root "$root" --listen 127.0.0.1:9021
+exec "$ferryd" serve --root "$root" --listen 127.0.0.1:9021 --ftp-listen 127.0.0.1:2121
