@@ -34,7 +34,10 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 downloader::downloader(session& remote, transfer_context& tc)
-    : remote_(remote), tc_(tc), scratch_(new char[tuning::max_chunk]) {}
+    : remote_(remote),
+      tc_(tc),
+      scratch_(new char[tuning::max_recv_chunk]),
+      chunk_(tuning::max_recv_chunk) {}
 
 downloader::~downloader() = default;
 

@@ -15,8 +15,11 @@ inline constexpr std::size_t window_requests = 64;
 inline constexpr std::uint64_t window_bytes = 8 << 20;
 /// Buffered request frames are sent once they reach this size.
 inline constexpr std::size_t send_batch = 256 << 10;
-/// Largest single read/recv/send of file data.
-inline constexpr std::size_t max_chunk = 4 << 20;
+/// Largest single recv of a download. Measured here: 1 MiB beat 4 MiB on
+/// get (a big MSG_WAITALL recv stalls the sender while the chunk is written).
+inline constexpr std::size_t max_recv_chunk = 1 << 20;
+/// Largest single read+send of an upload (4 MiB beat 1 MiB on put).
+inline constexpr std::size_t max_send_chunk = 4 << 20;
 inline constexpr std::size_t min_chunk = 64 << 10;
 inline constexpr std::size_t first_chunk = 256 << 10;
 
@@ -32,17 +35,19 @@ inline bool window_drained(std::size_t requests, std::uint64_t in_flight) noexce
 }
 
 /// Doubles the chunk while one takes under 20 ms, halves it while one takes
-/// over 100 ms, within [min_chunk, max_chunk].
+/// over 100 ms, within [min_chunk, max].
 class chunk_sizer {
  public:
+  explicit chunk_sizer(std::size_t max) noexcept : max_(max), size_(std::min(first_chunk, max)) {}
   std::size_t size() const noexcept { return size_; }
   void took(double seconds) noexcept {
-    if (seconds < 0.02) size_ = std::min(size_ * 2, max_chunk);
-    else if (seconds > 0.1) size_ = std::max(size_ / 2, min_chunk);
+    if (seconds < 0.02) size_ = std::min(size_ * 2, max_);
+    else if (seconds > 0.1) size_ = std::max(size_ / 2, std::min(min_chunk, max_));
   }
 
  private:
-  std::size_t size_ = first_chunk;
+  std::size_t max_;
+  std::size_t size_;
 };
 
 }  // namespace ferry::client::tuning

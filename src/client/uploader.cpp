@@ -53,8 +53,14 @@ class fd_closer {
 
 }  // namespace
 
+// An inline put's body is read into the same buffer as a streamed chunk.
+static_assert(tuning::max_send_chunk >= limits::max_inline_body);
+
 uploader::uploader(session& remote, transfer_context& tc)
-    : remote_(remote), tc_(tc), buf_(new char[tuning::max_chunk]) {}
+    : remote_(remote),
+      tc_(tc),
+      buf_(new char[tuning::max_send_chunk]),
+      chunk_(tuning::max_send_chunk) {}
 
 uploader::~uploader() = default;
 

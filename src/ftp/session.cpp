@@ -104,6 +104,9 @@ asio::awaitable<void> session::run() {
   deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.login_timeout;
   try {
     if (co_await reply(220, "ferryd FTP ready.")) co_await (serve() || watchdog());
+    // Written here, not in the watchdog, so it never interleaves with a
+    // reply that serve() was writing when it was cancelled.
+    if (timed_out_) co_await reply(421, "Timeout.");
   } catch (const std::exception& e) {
     spdlog::error("ftp {}: {}", id_, e.what());  // SECURITY: never take the server down
   }
@@ -123,7 +126,7 @@ asio::awaitable<void> session::watchdog() {
     co_await timer_.async_wait(use_nothrow);
     if (std::chrono::steady_clock::now() >= deadline_) {
       spdlog::info("ftp {}: {} timeout", id_, logged_in_ ? "idle" : "login");
-      co_await reply(421, "Timeout.");
+      timed_out_ = true;
       co_return;
     }
   }

@@ -155,6 +155,7 @@ class session {
   bool aborted_ = false;        ///< ABOR seen during the current transfer
   bool control_gone_ = false;   ///< the client closed the control connection
   bool closing_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace ferry::ftp

@@ -160,10 +160,10 @@ TEST(SummaryLine, Layout) {
 }
 
 TEST(ChunkSizer, AdaptsWithinBounds) {
-  tuning::chunk_sizer c;
+  tuning::chunk_sizer c(4 << 20);
   EXPECT_EQ(c.size(), tuning::first_chunk);
   for (int i = 0; i < 20; ++i) c.took(0.001);
-  EXPECT_EQ(c.size(), tuning::max_chunk);
+  EXPECT_EQ(c.size(), 4U << 20);
   for (int i = 0; i < 20; ++i) c.took(1.0);
   EXPECT_EQ(c.size(), tuning::min_chunk);
   c.took(0.05);  // in between: unchanged
