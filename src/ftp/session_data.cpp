@@ -318,11 +318,12 @@ asio::awaitable<void> session::cmd_retr(const std::string& arg) {
   if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t n = f.size - offset;
+  std::uint64_t sent = 0;
   const bool ok = co_await with_abort_watch(server::send_file(
       *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
-      [this] { touch(); }));
+      [this] { touch(); }, sent));
   close_data(*data);
-  log_transfer(*p, false, ok ? n : 0, started, ok);
+  log_transfer(*p, false, sent, started, ok);
   if (control_gone_) {
     closing_ = true;
     co_return;

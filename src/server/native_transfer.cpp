@@ -121,22 +121,24 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
 
   const bool paced = pacing().active();
   bool ok = true;
+  std::uint64_t sent = 0;
   if (n <= small_file && !paced) {
     // Small file: body goes into the reply queue with its header and trailer.
     const auto at = out_.size();
     out_.resize(at + n);
     ok = pread_all(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
+    if (ok) sent = n;
   } else {
     ok = co_await flush() &&
          co_await send_file(socket_, file.fd.get(), offset, n, d.get(), pacing(),
-                            ctx_.cfg.download_method == "sendfile", [this] { touch(); });
+                            ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
   }
   if (!ok) {
     // The header promised n bytes; a short body can only be signalled by
     // closing the connection. The client keeps its part file.
     spdlog::warn("session {}: get {} aborted", id_, *path);
-    log_transfer(*path, false, 0, started, false);
+    log_transfer(*path, false, sent, started, false);
     out_.clear();
     co_return false;
   }

@@ -63,7 +63,8 @@ bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
 
 asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
-                                const std::function<void()>& progress) {
+                                const std::function<void()>& progress, std::uint64_t& sent) {
+  sent = 0;
   const bool paced = p.active();
   if (d == nullptr && use_sendfile) {
     s.native_non_blocking(true);
@@ -75,6 +76,7 @@ asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t 
       const auto r = ::sendfile(s.native_handle(), fd, &pos, want);
       if (r > 0) {
         left -= static_cast<std::uint64_t>(r);
+        sent += static_cast<std::uint64_t>(r);
         progress();
         continue;
       }
@@ -94,6 +96,7 @@ asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t 
     if (d != nullptr) d->update(buf.data(), want);
     if (paced) co_await p.wait(want);
     auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), want), use_nothrow);
+    sent += w;
     if (ec) co_return false;
     left -= want;
     off += want;

@@ -49,9 +49,9 @@ bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off);
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
 /// sendfile is used only when asked and no hashing is needed. `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the
-/// file shrank.
+/// file shrank. `sent` counts the bytes handed to the socket (for the log).
 asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
-                                const std::function<void()>& progress);
+                                const std::function<void()>& progress, std::uint64_t& sent);
 
 }  // namespace ferry::server
