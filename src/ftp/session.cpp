@@ -100,6 +100,10 @@ session::~session() = default;
 
 asio::awaitable<void> session::run() {
   using namespace asio::experimental::awaitable_operators;
+  // ABOR is often sent as TCP urgent data (Python's ftplib does); keep the
+  // urgent byte in the stream so the line stays whole.
+  std::error_code opt_ec;
+  ctl_.set_option(asio::socket_base::out_of_band_inline(true), opt_ec);
   spdlog::info("ftp {} open from {}", id_, peer_);
   deadline_ = std::chrono::steady_clock::now() + ctx_.cfg.login_timeout;
   try {

@@ -70,6 +70,8 @@ class session {
   /// client going away. Returns false when the transfer was aborted.
   asio::awaitable<bool> with_abort_watch(asio::awaitable<bool> body);
   asio::awaitable<void> watch_control();
+  /// Waits briefly until the control connection is readable or hung up.
+  asio::awaitable<void> settle_control();
   asio::awaitable<void> send_listing(const std::string& text);
   server::pacer pacing() const;
   void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,

@@ -34,6 +34,8 @@ namespace {
 
 using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+/// How long an upload's end waits for a vanished client's control FIN.
+constexpr auto commit_grace = std::chrono::microseconds(300);
 
 /// Same host, treating an IPv4-mapped IPv6 address as its IPv4 form.
 bool same_host(const asio::ip::address& a, const asio::ip::address& b) {
@@ -224,6 +226,12 @@ asio::awaitable<void> session::watch_control() {
     }
     lines_.feed({rbuf_.data(), n});
   }
+}
+
+asio::awaitable<void> session::settle_control() {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer t(ctl_.get_executor(), commit_grace);
+  co_await (ctl_.async_wait(tcp::socket::wait_read, use_nothrow) || t.async_wait(use_nothrow));
 }
 
 asio::awaitable<bool> session::with_abort_watch(asio::awaitable<bool> body) {
@@ -418,7 +426,10 @@ asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
   };
   co_await with_abort_watch(receive(*data));
   close_data(*data);
-  // A killed client closes both connections: EOF on data is not completion.
+  // A killed client closes both connections, the data one first: EOF on data
+  // is then not completion. Its control FIN follows within microseconds, so
+  // look for it a moment before committing.
+  if (eof && !control_gone_ && !hung_up(ctl_)) co_await settle_control();
   if (eof && (control_gone_ || hung_up(ctl_))) {
     eof = false;
     control_gone_ = true;

@@ -65,6 +65,7 @@ class Server:
         self.port = port
         self.log_path = log_path
         self.users = USERS
+        self.ftp_port = None  # set when the FTP front-end runs (ftp_server fixture)
 
     def home(self, user="demo"):
         return self.root / "home" / user
@@ -111,7 +112,9 @@ class Server:
         """Starts a new ferryd on the same root after kill(); it listens on a
         new ephemeral port (self.port is updated)."""
         assert self.proc.poll() is not None, "restart() needs the old ferryd to be gone"
-        self.proc, self.port, self.extra_stdout = _spawn(self.root, self.log_path)
+        self.proc, self.port, self.extra_stdout, ftp_port = _spawn(
+            self.root, self.log_path, ftp=self.ftp_port is not None)
+        self.ftp_port = ftp_port
 
 
 def _init_root(base):
@@ -127,15 +130,9 @@ def _init_root(base):
     return root
 
 
-def _spawn(root, log_path):
-    """Starts `ferryd serve` on ROOT (appending to log_path); returns (proc,
-    port, extra_stdout list kept filled by a drain thread)."""
-    log = open(log_path, "ab")
-    proc = subprocess.Popen(
-        [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"],
-        stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-    log.close()
-    deadline = time.monotonic() + START_TIMEOUT
+def _read_stdout_line(proc, deadline, log_path):
+    """One line of the server's stdout, read byte by byte (nothing beyond it is
+    consumed), within `deadline` (time.monotonic())."""
     line = b""
     while not line.endswith(b"\n"):
         left = deadline - time.monotonic()
@@ -152,12 +149,34 @@ def _spawn(root, log_path):
                 pytest.fail(f"ferryd exited ({proc.returncode}) before listening; got "
                             f"{line!r}; log:\n{log_path.read_text(errors='replace')}")
             line += ch
-    text = line.decode().rstrip("\n")
-    prefix = "ferryd listening on 127.0.0.1:"
+    return line.decode().rstrip("\n")
+
+
+def _port_from(text, prefix):
     assert text.startswith(prefix) and text[len(prefix):].isdigit(), (
-        f"unexpected first stdout line {text!r}")
+        f"unexpected stdout line {text!r} (expected {prefix!r}PORT)")
     port = int(text[len(prefix):])
     assert 0 < port < 65536
+    return port
+
+
+def _spawn(root, log_path, ftp=False):
+    """Starts `ferryd serve` on ROOT (appending to log_path); with `ftp`, also
+    the FTP front-end (--ftp-listen). Returns (proc, port, extra_stdout list
+    kept filled by a drain thread, ftp port or None)."""
+    log = open(log_path, "ab")
+    argv = [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"]
+    if ftp:
+        argv += ["--ftp-listen", "127.0.0.1:0"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    port = _port_from(_read_stdout_line(proc, deadline, log_path),
+                      "ferryd listening on 127.0.0.1:")
+    ftp_port = None
+    if ftp:
+        ftp_port = _port_from(_read_stdout_line(proc, deadline, log_path),
+                              "ferryd ftp listening on 127.0.0.1:")
 
     # Keep draining stdout so the server never blocks on a full pipe.
     extra_stdout = []
@@ -167,15 +186,21 @@ def _spawn(root, log_path):
             extra_stdout.append(chunk)
 
     threading.Thread(target=drain, daemon=True).start()
-    return proc, port, extra_stdout
+    return proc, port, extra_stdout, ftp_port
 
 
-def _start_server(base):
+def _start_server(base, ftp_config=None):
+    """A fresh root and a running ferryd on it. With `ftp_config` (TOML lines
+    for the [ftp] table, possibly empty), the FTP front-end is started too."""
     root = _init_root(base)
+    if ftp_config is not None:
+        with open(root / "ferryd.toml", "a") as f:
+            f.write("\n[ftp]\n" + ftp_config + "\n")
     log_path = base / "ferryd.log"
-    proc, port, extra_stdout = _spawn(root, log_path)
+    proc, port, extra_stdout, ftp_port = _spawn(root, log_path, ftp=ftp_config is not None)
     srv = Server(base, root, proc, port, log_path)
     srv.extra_stdout = extra_stdout
+    srv.ftp_port = ftp_port
     return srv
 
 
@@ -196,8 +221,7 @@ def _stop_server(srv):
     assert not more.strip(), f"ferryd printed more than one line on stdout: {more[:500]!r}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def _server_fixture(tmp_path_factory, ftp_config=None):
     base = tmp_path_factory.mktemp("ferry")
     real = os.path.realpath(base)
     secrets = [str(base / "root"), os.path.join(real, "root")]
@@ -205,10 +229,23 @@ def server(tmp_path_factory):
     # server's real path, never in a virtual one.
     secrets += [p for p in Path(real).parts if p.startswith("pytest-")]
     _SECRETS[:] = secrets
-    srv = _start_server(base)
+    srv = _start_server(base, ftp_config)
     yield srv
     _SECRETS[:] = []
     _stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from _server_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def ftp_server(request, tmp_path_factory):
+    """Like `server`, with the FTP front-end on too (server.ftp_port). The test
+    module's FTP_CONFIG string (TOML lines for [ftp], e.g. 'data_timeout = 2')
+    goes into ROOT/ferryd.toml."""
+    yield from _server_fixture(tmp_path_factory, getattr(request.module, "FTP_CONFIG", ""))
 
 
 @pytest.fixture(autouse=True)
@@ -258,3 +295,13 @@ def run_ferry(server, args, password=None, env_password=None, timeout=30, cwd=No
         assert s not in r.stdout and s not in r.stderr, (
             f"ferry output leaked the server path {s!r}: {r.stdout!r} {r.stderr!r}")
     return r
+
+
+@pytest.fixture
+def ftp(ftp_server):
+    """An FTP (ftplib) session of "demo" whose home starts empty."""
+    import ftp_util
+    ftp_server.clean_home("demo")
+    f = ftp_util.ftp_connect(ftp_server)
+    yield f
+    ftp_util.close_quietly(f)
