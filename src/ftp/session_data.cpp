@@ -83,6 +83,10 @@ asio::awaitable<bool> session::open_passive(bool extended) {
   }
   auto acc = std::make_unique<tcp::acceptor>(ctl_.get_executor());
   acc->open(local.protocol(), ec);
+  // Ports of finished data connections sit in TIME_WAIT for a minute (the
+  // server closes first); without SO_REUSEADDR a range of N ports would allow
+  // only N transfers a minute. Two listeners still cannot share a port.
+  if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
   const auto lo = ctx_.cfg.ftp.pasv_min, hi = ctx_.cfg.ftp.pasv_max;
   bool bound = false;
   if (!ec && lo != 0) {
