@@ -3,17 +3,23 @@
 // Sends a file (normally 1 GiB, pre-read into the page cache) over one
 // 127.0.0.1 TCP connection with every sender path we might ship
 // (sendfile in one call / in 128 KiB, 512 KiB, 1 MiB chunks, splice
-// file->pipe->socket, pread+send with a 1 MiB buffer) against
-//   - a receiver that discards (recv into 1 MiB buffer): the download limit;
-//   - receivers that write to a file in /tmp (recv+write, splice
-//     socket->pipe->file): the upload limit.
+// file->pipe->socket, pread+send with a 1 MiB buffer, and with 4 MiB) against
+//   - receivers that discard (recv into a 1 MiB buffer, plain or
+//     MSG_WAITALL): the download limit;
+//   - receivers that write to a file in /tmp (recv+write with a 1 MiB buffer,
+//     plain or MSG_WAITALL; splice socket->pipe->file): the upload limit.
 // Each measurement is repeated (best of N) because the machine is noisy.
 //
-// Usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]
+// Usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify] [--threads]
+//   --quick   file receivers only with the pread+send senders
+//   --verify  compare every received file with the source (untimed)
+//   --threads receiver in a thread of this process (default: a child process)
 // Last line (machine-readable):
 //   LIMIT download_MBps=... upload_MBps=... best_download_path=... best_upload_path=...
+//         upload_recv_write_MBps=...  (best with a recv+write receiver: data
+//         through user space, where a digest can be computed in the same pass)
 //
-// Not a test; plain POSIX, one process, receiver in a second thread.
+// Not a test; plain POSIX; the receiver is a forked child (or a thread).
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,9 +28,9 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -146,11 +152,13 @@ std::uint64_t send_pread_send(int in, int out, std::uint64_t size, std::size_t b
 
 using Receiver = std::function<std::uint64_t(int)>;
 
-std::uint64_t recv_discard(int s) {
-  std::vector<char> buf(MiB);
+// flags: 0 (return whatever is there) or MSG_WAITALL (sleep until the buffer
+// is full: fewer wake-ups and syscalls, as ferry's client reads bodies).
+std::uint64_t recv_discard(int s, std::size_t bufsz, int flags) {
+  std::vector<char> buf(bufsz);
   std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::recv(s, buf.data(), buf.size(), 0);
+    ssize_t n = ::recv(s, buf.data(), buf.size(), flags);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("recv");
@@ -179,12 +187,12 @@ int open_sink(const std::string& path) {
   return fd;
 }
 
-std::uint64_t recv_write(int s, const std::string& path) {
+std::uint64_t recv_write(int s, const std::string& path, int flags) {
   int fd = open_sink(path);
   std::vector<char> buf(MiB);
   std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::recv(s, buf.data(), buf.size(), 0);
+    ssize_t n = ::recv(s, buf.data(), buf.size(), flags);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("recv");
@@ -229,6 +237,8 @@ std::uint64_t recv_splice_file(int s, const std::string& path) {
 
 // ---- one run -----------------------------------------------------------------
 
+bool g_threads = false;  // --threads: receiver in a thread instead of a child process
+
 // Returns GB/s (decimal) of one transfer, timed from connect to the receiver
 // having consumed (and, for file receivers, written) the last byte.
 double run_once(const std::string& file, std::uint64_t size, const Sender& sender,
@@ -244,15 +254,40 @@ double run_once(const std::string& file, std::uint64_t size, const Sender& sende
   socklen_t alen = sizeof a;
   if (::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &alen) != 0) die("getsockname");
 
-  std::atomic<std::uint64_t> received{0};
-  std::atomic<double> t_end{0.0};
-  std::thread rx([&] {
+  // The receiver runs in a child process (as ferry's client and server are
+  // two processes) or, with --threads, in a thread of this one.
+  struct rx_result {
+    std::uint64_t received;
+    double t_end;
+  };
+  rx_result res{0, 0.0};
+  auto receive = [&]() -> rx_result {
     int s = ::accept4(ls, nullptr, nullptr, SOCK_CLOEXEC);
     if (s < 0) die("accept");
-    received = receiver(s);
-    t_end = now_s();
+    rx_result r{receiver(s), 0.0};
+    r.t_end = now_s();
     ::close(s);
-  });
+    return r;
+  };
+  std::thread rx;
+  pid_t child = -1;
+  int report[2] = {-1, -1};
+  if (g_threads) {
+    rx = std::thread([&] { res = receive(); });
+  } else {
+    if (::pipe2(report, O_CLOEXEC) != 0) die("pipe2");
+    child = ::fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+      ::close(report[0]);
+      const rx_result r = receive();
+      const bool ok = ::write(report[1], &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+      ::_exit(ok ? 0 : 3);
+    }
+    ::close(report[1]);
+    ::close(ls);  // only the child listens: if it dies, connect/send fail instead of hanging
+    ls = -1;
+  }
 
   int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) die("open source file");
@@ -262,15 +297,22 @@ double run_once(const std::string& file, std::uint64_t size, const Sender& sende
   if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("connect");
   std::uint64_t sent = sender(in, c, size);
   ::shutdown(c, SHUT_WR);
-  rx.join();
+  if (g_threads) {
+    rx.join();
+  } else {
+    if (::read(report[0], &res, sizeof res) != static_cast<ssize_t>(sizeof res)) die_msg("receiver process failed");
+    ::close(report[0]);
+    int status = 0;
+    (void)::waitpid(child, &status, 0);
+  }
   ::close(c);
   ::close(in);
-  ::close(ls);
-  if (sent != size || received.load() != size) {
+  if (ls >= 0) ::close(ls);
+  if (sent != size || res.received != size) {
     die_msg("short transfer: sent " + std::to_string(sent) + " received " +
-            std::to_string(received.load()) + " of " + std::to_string(size));
+            std::to_string(res.received) + " of " + std::to_string(size));
   }
-  double secs = t_end.load() - t0;
+  double secs = res.t_end - t0;
   return static_cast<double>(size) / secs / 1e9;
 }
 
@@ -335,8 +377,10 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (a == "--verify") {
       verify = true;
+    } else if (a == "--threads") {
+      g_threads = true;
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: %s FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]\n", argv[0]);
+      std::printf("usage: %s FILE [--reps N] [--tmpdir DIR] [--quick] [--verify] [--threads]\n", argv[0]);
       return 0;
     } else if (file.empty()) {
       file = a;
@@ -344,7 +388,7 @@ int main(int argc, char** argv) {
       die_msg("unexpected argument: " + a);
     }
   }
-  if (file.empty()) die_msg("usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify]");
+  if (file.empty()) die_msg("usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify] [--threads]");
   if (reps < 1) reps = 1;
 
   struct stat st{};
@@ -366,16 +410,20 @@ int main(int argc, char** argv) {
       {"splice-1M", [](int i, int o, std::uint64_t n) { return send_splice(i, o, n, MiB); }},
       {"pread+send-1M",
        [](int i, int o, std::uint64_t n) { return send_pread_send(i, o, n, MiB); }},
+      {"pread+send-4M",
+       [](int i, int o, std::uint64_t n) { return send_pread_send(i, o, n, 4 * MiB); }},
   };
   std::vector<Sink> sinks = {
-      {"recv-discard", false, [](int s) { return recv_discard(s); }},
-      {"recv+write-file", true, [&](int s) { return recv_write(s, sink_path); }},
+      {"recv-discard", false, [](int s) { return recv_discard(s, MiB, 0); }},
+      {"recv-discard-waitall", false, [](int s) { return recv_discard(s, MiB, MSG_WAITALL); }},
+      {"recv+write-file", true, [&](int s) { return recv_write(s, sink_path, 0); }},
+      {"recv-waitall+write", true, [&](int s) { return recv_write(s, sink_path, MSG_WAITALL); }},
       {"splice-to-file", true, [&](int s) { return recv_splice_file(s, sink_path); }},
   };
 
-  std::printf("tcp_limit_bench: %s, %.3f GB, best of %d, loopback 127.0.0.1\n", file.c_str(),
-              static_cast<double>(size) / 1e9, reps);
-  std::printf("%-16s %-16s %8s   %s\n", "sender", "receiver", "GB/s", "runs");
+  std::printf("tcp_limit_bench: %s, %.3f GB, best of %d, loopback 127.0.0.1, receiver in a %s\n",
+              file.c_str(), static_cast<double>(size) / 1e9, reps, g_threads ? "thread" : "child process");
+  std::printf("%-16s %-20s %8s   %s\n", "sender", "receiver", "GB/s", "runs");
 
   double best_down = 0, best_up = 0, best_up_copy = 0;
   std::string best_down_path, best_up_path;
@@ -383,7 +431,7 @@ int main(int argc, char** argv) {
     for (const auto& snd : senders) {
       // For the file receivers the sender barely matters; in --quick mode only
       // pair them with the copy sender.
-      if (quick && sink.to_file && snd.name != "pread+send-1M") continue;
+      if (quick && sink.to_file && snd.name.rfind("pread+send", 0) != 0) continue;
       double best = 0;
       std::string runs;
       for (int r = 0; r < reps; ++r) {
@@ -399,12 +447,12 @@ int main(int argc, char** argv) {
         runs += b;
         if (g > best) best = g;
       }
-      std::printf("%-16s %-16s %8.2f   %s\n", snd.name.c_str(), sink.name.c_str(), best,
+      std::printf("%-16s %-20s %8.2f   %s\n", snd.name.c_str(), sink.name.c_str(), best,
                   runs.c_str());
       std::fflush(stdout);
       std::string path = snd.name + "->" + sink.name;
       if (sink.to_file) {
-        if (sink.name == "recv+write-file" && best > best_up_copy) best_up_copy = best;
+        if (sink.name != "splice-to-file" && best > best_up_copy) best_up_copy = best;
         if (best > best_up) {
           best_up = best;
           best_up_path = path;

@@ -2,7 +2,8 @@
 # bench/transfer.sh [BUILD_DIR] — ferry transfer benchmark on loopback, one run:
 #   1. the machine's single-TCP-stream limit (bench/tcp_limit_bench: every
 #      sender path against a discarding receiver = download limit, and against
-#      receivers writing a file in /tmp = upload limit);
+#      receivers writing a file in /tmp = upload limit), and the filesystem's
+#      small-file create rate (bench/fs_create_bench);
 #   2. ferry get / put of a 1 GiB file (page cache -> file in /tmp), default
 #      algo and each --algo;
 #   3. ferry get -r / put -r of a tree of 1,000 files of 4 KiB;
@@ -34,12 +35,13 @@ BUILD=$(cd "$BUILD" && pwd)
 FERRYD=$BUILD/apps/ferryd
 FERRY=$BUILD/apps/ferry
 LIMIT_BENCH=$BUILD/bench/tcp_limit_bench
+FS_BENCH=$BUILD/bench/fs_create_bench # optional
 missing=()
 for b in "$FERRYD" "$FERRY" "$LIMIT_BENCH"; do [[ -x $b ]] || missing+=("$b"); done
 if ((${#missing[@]})); then
   echo "transfer.sh: missing binaries:" >&2
   printf '  %s\n' "${missing[@]}" >&2
-  echo "build them: cmake --build $BUILD --target ferryd ferry tcp_limit_bench" >&2
+  echo "build them: cmake --build $BUILD --target ferryd ferry tcp_limit_bench fs_create_bench" >&2
   exit 2
 fi
 
@@ -101,7 +103,23 @@ stop_server() {
 }
 
 # ---- timing and integer formatting ---------------------------------------------
-now_us() { local t=${EPOCHREALTIME:-}; [[ -n $t ]] && echo "${t/./}" || echo $(($(date +%s%N) / 1000)); }
+# Microsecond wall clock without a fork: ${EPOCHREALTIME/./} (bash >= 5).
+[[ -n ${EPOCHREALTIME:-} ]] || die "needs bash >= 5 (EPOCHREALTIME)"
+# CPU time in ms: of the server (utime+stime), of this shell's waited children.
+CLK_TCK=$(getconf CLK_TCK)
+server_cpu_ms() { local f; read -r -a f <"/proc/$SERVER_PID/stat"; echo $(((f[13] + f[14]) * 1000 / CLK_TCK)); }
+# children_cpu_ms: sets CHILD_CPU_MS. Not called in $(...): `times` must run in
+# this shell, a subshell has its own children.
+children_cpu_ms() {
+  local u s
+  times >"$LOGS/times.txt"
+  { read -r _; read -r u s; } <"$LOGS/times.txt"
+  CHILD_CPU_MS=$(($(tosec_ms "$u") + $(tosec_ms "$s")))
+}
+tosec_ms() { # 1m2.345s -> 62345
+  local t=$1 m sec; m=${t%%m*}; sec=${t#*m}; sec=${sec%s}
+  echo $((m * 60000 + 10#${sec%.*} * 1000 + 10#${sec#*.}))
+}
 # fixed(VALUE_X100) -> "12.34"
 fixed2() { local v=$1; printf '%d.%02d' $((v / 100)) $((v % 100)); }
 # mbps BYTES MICROSECONDS -> integer MB/s (decimal)
@@ -142,6 +160,7 @@ if [[ -n ${SRC_FILE:-} ]]; then
   [[ -f $SRC_FILE ]] || die "SRC_FILE '$SRC_FILE' not found"
   BIG=$SRC_FILE
   BIG_BYTES=$(stat -c %s "$BIG")
+  BIG_MIB=$((BIG_BYTES / 1048576))
 else
   BIG=$WORK/big.src
   log "creating ${BIG_MIB} MiB source file"
@@ -201,6 +220,13 @@ fc() {
   FERRY_PASSWORD=$PW timeout "$to" "$FERRY" -P "$PORT" bench@127.0.0.1 "$@" \
     </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err"
 }
+# fc_exec: the same, replacing the calling (background) subshell, so that $!
+# is `timeout` itself and killing it stops its ferry too.
+fc_exec() {
+  local to=$1 name=$2; shift 2
+  FERRY_PASSWORD=$PW exec timeout "$to" "$FERRY" -P "$PORT" bench@127.0.0.1 "$@" \
+    </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err"
+}
 fc_fail_msg() { echo "exit $1: $(tail -c 300 "$LOGS/$2.err" | tr '\n' ' ')"; }
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 
@@ -208,9 +234,9 @@ server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 # command pays, and what the small-file rows include once.
 best=0 runs=""
 for r in $(seq "$REPS"); do
-  t0=$(now_us)
+  t0=${EPOCHREALTIME/./}
   if fc 20 pwd; then rc=0; else rc=$?; best=-1; break; fi
-  dt=$(($(now_us) - t0)); runs+="${runs:+ }$((dt / 1000))ms"
+  dt=$((${EPOCHREALTIME/./} - t0)); runs+="${runs:+ }$((dt / 1000))ms"
   ((best == 0 || dt < best)) && best=$dt
 done
 SETUP_US=0
@@ -230,9 +256,9 @@ big_put() {
   for r in $(seq "$REPS"); do
     rm -f "$HOME_DIR/$remote"
     sync
-    t0=$(now_us)
+    t0=${EPOCHREALTIME/./}
     if fc "$TIMEOUT_BIG" "put-$remote-$r" put "$@" "$BIG" "$remote"; then rc=0; else rc=$?; fi
-    dt=$(($(now_us) - t0))
+    dt=$((${EPOCHREALTIME/./} - t0))
     if ((rc != 0)); then add_fail_row "$label" "$(fc_fail_msg $rc "put-$remote-$r")"; return 1; fi
     if ! cmp -s "$BIG" "$HOME_DIR/$remote"; then
       add_fail_row "$label" "server file differs from source after put"; return 1
@@ -251,9 +277,9 @@ big_get() {
       rm -f "$HOME_DIR/$remote"; cp "$BIG" "$HOME_DIR/$remote"
     fi
     sync
-    t0=$(now_us)
+    t0=${EPOCHREALTIME/./}
     if fc "$TIMEOUT_BIG" "get-$remote-$r" get "$@" "$remote" "$out"; then rc=0; else rc=$?; fi
-    dt=$(($(now_us) - t0))
+    dt=$((${EPOCHREALTIME/./} - t0))
     if ((rc != 0)); then add_fail_row "$label" "$(fc_fail_msg $rc "get-$remote-$r")"; return 1; fi
     if ! cmp -s "$BIG" "$out"; then add_fail_row "$label" "local file differs from source after get"; return 1; fi
     runs+="${runs:+ }$(mbps "$BIG_BYTES" "$dt")"
@@ -292,12 +318,30 @@ server_alive || die "ferryd died"
 # may put the tree at DIR or at DIR/NAME).
 tree_root() { local m; m=$(find "$1" -path '*/d0/f000' -print -quit 2>/dev/null); [[ -n $m ]] && dirname "$(dirname "$m")"; }
 
-# net_of_setup BEST_US : ", N files/s net of session setup" (the rows count it once).
+# net_of_setup BEST_US : "; N net of setup; 0.xx of fs limit" (the rows count
+# one session setup; the filesystem's create rate bounds them).
 net_of_setup() {
   if ((SETUP_US > 0 && $1 > SETUP_US)); then
-    echo "; $((SMALL_FILES * 1000000 / ($1 - SETUP_US))) net of setup"
+    echo -n "; $((SMALL_FILES * 1000000 / ($1 - SETUP_US))) net of setup"
+  fi
+  if ((FS_LIMIT > 0)); then
+    echo -n "; $(fixed2 $(((SMALL_FILES * 100000000 / $1 + FS_LIMIT / 2) / FS_LIMIT))) of fs limit"
   fi
 }
+
+# The filesystem's own small-file rate (create part, write, close, rename; one
+# thread): context for the tree rows, which cannot beat it file by file.
+# Measured right before them: it swings with other writers on the disk.
+FS_LIMIT=0
+if [[ -x $FS_BENCH ]]; then
+  # --keep: deleting thousands of inodes slows the creates that follow (ext4
+  # skips recently freed inodes), so every small file stays until the end.
+  "$FS_BENCH" "$WORK" --files "$SMALL_FILES" --kib "$SMALL_KIB" --reps "$REPS" --keep | tee "$LOGS/fs_create.txt" >&2
+  FS_LIMIT=$(sed -n 's/^FSLIMIT create_files_per_s=\([0-9]*\).*/\1/p' "$LOGS/fs_create.txt")
+  FS_LIMIT=${FS_LIMIT:-0}
+  add_row "fs limit: create $SMALL_FILES x $SMALL_KIB KiB" "$FS_LIMIT files/s" "-" "-" "-" "info" \
+    "1 thread: open(O_CREAT) + write + close + rename in $BENCH_TMP"
+fi
 
 log "3/4 trees of $SMALL_FILES x $SMALL_KIB KiB (best of $REPS)"
 NAME_TREE="$SMALL_FILES x $SMALL_KIB KiB"
@@ -306,9 +350,9 @@ cp -r "$TREE" "$HOME_DIR/tree"
 best=0 runs="" ok=1
 for r in $(seq "$REPS"); do
   sync
-  t0=$(now_us)
+  t0=${EPOCHREALTIME/./}
   if fc 120 "put-tree-$r" put -r "$TREE" "treeput$r"; then rc=0; else rc=$?; fi
-  dt=$(($(now_us) - t0))
+  dt=$((${EPOCHREALTIME/./} - t0))
   if ((rc != 0)); then add_fail_row "put -r $NAME_TREE" "$(fc_fail_msg $rc "put-tree-$r")"; ok=0; break; fi
   root=$(tree_root "$HOME_DIR/treeput$r" || true)
   if [[ -z $root ]] || ! diff -rq "$TREE" "$root" >"$LOGS/put-tree-$r.diff" 2>&1; then
@@ -318,17 +362,15 @@ for r in $(seq "$REPS"); do
   ((best == 0 || dt < best)) && best=$dt
 done
 ((ok)) && add_ratio_row "put -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" 10000 "files/s" 100 "$runs$(net_of_setup "$best")"
-rm -rf "$HOME_DIR"/treeput*
 # get -r
 best=0 runs="" ok=1
 for r in $(seq "$REPS"); do
-  rm -rf "$WORK/treeget"
   sync
-  t0=$(now_us)
-  if fc 120 "get-tree-$r" get -r tree "$WORK/treeget"; then rc=0; else rc=$?; fi
-  dt=$(($(now_us) - t0))
+  t0=${EPOCHREALTIME/./}
+  if fc 120 "get-tree-$r" get -r tree "$WORK/treeget$r"; then rc=0; else rc=$?; fi
+  dt=$((${EPOCHREALTIME/./} - t0))
   if ((rc != 0)); then add_fail_row "get -r $NAME_TREE" "$(fc_fail_msg $rc "get-tree-$r")"; ok=0; break; fi
-  root=$(tree_root "$WORK/treeget" || true)
+  root=$(tree_root "$WORK/treeget$r" || true)
   if [[ -z $root ]] || ! diff -rq "$TREE" "$root" >"$LOGS/get-tree-$r.diff" 2>&1; then
     add_fail_row "get -r $NAME_TREE" "local tree differs ($(head -c 200 "$LOGS/get-tree-$r.diff"))"; ok=0; break
   fi
@@ -336,7 +378,7 @@ for r in $(seq "$REPS"); do
   ((best == 0 || dt < best)) && best=$dt
 done
 ((ok)) && add_ratio_row "get -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" 10000 "files/s" 100 "$runs$(net_of_setup "$best")"
-rm -rf "$WORK/treeget" "$HOME_DIR/tree"
+# (the trees are removed with the work directory at the end)
 server_alive || die "ferryd died"
 
 # ---- 4. concurrent downloads ---------------------------------------------------------------
@@ -352,9 +394,12 @@ HWM_RESET=0
 echo 5 2>/dev/null >"/proc/$SERVER_PID/clear_refs" && HWM_RESET=1
 sync
 BG_PIDS=()
-t0=$(now_us)
+srv_cpu0=$(server_cpu_ms)
+children_cpu_ms
+cli_cpu0=$CHILD_CPU_MS
+t0=${EPOCHREALTIME/./}
 for i in $(seq "$CLIENTS"); do
-  fc 300 "conc-$i" get conc.bin "$WORK/conc/$i.bin" &
+  fc_exec 300 "conc-$i" get conc.bin "$WORK/conc/$i.bin" &
   BG_PIDS+=($!)
 done
 fails=0 i=0
@@ -362,8 +407,11 @@ for p in "${BG_PIDS[@]}"; do
   i=$((i + 1))
   if ! wait "$p"; then fails=$((fails + 1)); fi
 done
-dt=$(($(now_us) - t0))
+dt=$((${EPOCHREALTIME/./} - t0))
 BG_PIDS=()
+srv_cpu=$(($(server_cpu_ms) - srv_cpu0))
+children_cpu_ms
+cli_cpu=$((CHILD_CPU_MS - cli_cpu0))
 HWM=$(vm VmHWM)
 RSS_NOW=$(vm VmRSS)
 bad=0
@@ -374,7 +422,7 @@ ok_clients=$((CLIENTS - bad))
 agg=$(mbps $((ok_clients * CONC_BYTES)) "$dt")
 name_conc="$CLIENTS x get $CONC_MIB MiB concurrent"
 add_ratio_row "$name_conc" "$agg" "MB/s" "$DOWN_LIMIT" "MB/s down" 80 \
-  "$(((dt + 500) / 1000)) ms wall, $ok_clients/$CLIENTS ok"
+  "$(((dt + 500) / 1000)) ms wall, $ok_clients/$CLIENTS ok; cpu ms: server $srv_cpu, clients $cli_cpu"
 if ((bad == 0)); then v=PASS; else v=MISS; FAILED=1; fi
 add_row "  failures (exit != 0 or bad bytes)" "$bad" "0" "-" "0" "$v" "nonzero exits: $fails"
 if ((HWM < 65536)); then v=PASS; else v=MISS; fi
