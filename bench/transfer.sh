@@ -130,17 +130,34 @@ T_NAME=() T_VALUE=() T_REF=() T_RATIO=() T_TARGET=() T_VERDICT=() T_RUNS=()
 add_row() { # name value ref ratio target verdict runs
   T_NAME+=("$1") T_VALUE+=("$2") T_REF+=("$3") T_RATIO+=("$4") T_TARGET+=("$5") T_VERDICT+=("$6") T_RUNS+=("$7")
 }
-# add_ratio_row NAME VALUE UNIT REF REF_LABEL TARGET_X100 RUNS  (TARGET_X100 empty = info only)
+# add_ratio_row NAME VALUE UNIT REFVAR REF_LABEL TARGET_X100 RUNS
+# REFVAR names the variable holding the reference (DOWN_LIMIT, UP_LIMIT,
+# FILES_TARGET): the limits are final only at the end (the best of two
+# passes), so ratio and verdict are filled in by finalize_rows.
+# TARGET_X100 empty = info only.
+P_IDX=() P_ARGS=()
 add_ratio_row() {
-  local name=$1 value=$2 unit=$3 ref=$4 reflabel=$5 target=$6 runs=$7
-  local ratio=$(((value * 100 + ref / 2) / ref)) verdict=info tgt=-
-  if [[ -n $target ]]; then
-    tgt=">=$(fixed2 "$target")"
-    # compare with one more digit so 0.845 does not round into a PASS
-    if ((value * 1000 >= ref * target * 10)); then verdict=PASS; else verdict=MISS; fi
-  fi
-  add_row "$name" "$value $unit" "$ref $reflabel" "$(fixed2 "$ratio")" "$tgt" "$verdict" "$runs"
+  P_IDX+=("${#T_NAME[@]}")
+  P_ARGS+=("$2|$3|$4|$5|$6")
+  add_row "$1" "$2 $3" "" "" "" "" "$7"
 }
+finalize_rows() {
+  local k i value refvar reflabel target ref ratio verdict tgt
+  for k in "${!P_IDX[@]}"; do
+    i=${P_IDX[k]}
+    IFS='|' read -r value _ refvar reflabel target <<<"${P_ARGS[k]}"
+    ref=${!refvar}
+    ratio=$(((value * 100 + ref / 2) / ref)) verdict=info tgt=-
+    if [[ -n $target ]]; then
+      tgt=">=$(fixed2 "$target")"
+      # compare with one more digit so 0.845 does not round into a PASS
+      if ((value * 1000 >= ref * target * 10)); then verdict=PASS; else verdict=MISS; fi
+    fi
+    T_REF[i]="$ref $reflabel" T_RATIO[i]=$(fixed2 "$ratio") T_TARGET[i]=$tgt T_VERDICT[i]=$verdict
+  done
+}
+# shellcheck disable=SC2034 # read through ${!refvar}
+FILES_TARGET=10000
 add_fail_row() { add_row "$1" "FAILED" "-" "-" "-" "FAIL" "$2"; FAILED=1; }
 
 print_table() {
@@ -181,20 +198,50 @@ CONC_SRC=$WORK/conc.src
 head -c "$CONC_BYTES" /dev/urandom >"$CONC_SRC"
 
 # ---- 1. single TCP stream limit -----------------------------------------------------
-log "1/4 tcp_limit_bench (best of $REPS per path)"
-"$LIMIT_BENCH" "$BIG" --reps "$REPS" --tmpdir "$WORK" | tee "$LOGS/tcp_limit.txt" >&2
-limit_line=$(grep '^LIMIT ' "$LOGS/tcp_limit.txt" | tail -1)
-[[ -n $limit_line ]] || die "tcp_limit_bench printed no LIMIT line"
-kv() { local k; for k in $limit_line; do if [[ $k == "$1="* ]]; then echo "${k#*=}"; fi; done; }
-DOWN_LIMIT=$(kv download_MBps)
-UP_LIMIT=$(kv upload_MBps)
-add_row "tcp limit: download (1 stream)" "$DOWN_LIMIT MB/s" "-" "1.00" "-" "ref" "$(kv best_download_path)"
-add_row "tcp limit: upload to /tmp file" "$UP_LIMIT MB/s" "-" "1.00" "-" "ref" "$(kv best_upload_path)"
-UP_COPY=$(kv upload_recv_write_MBps)
-if [[ -n $UP_COPY && $UP_COPY != 0 ]]; then
-  add_row "  upload limit, recv+write receiver" "$UP_COPY MB/s" "-" \
-    "$(fixed2 $(((UP_COPY * 100 + UP_LIMIT / 2) / UP_LIMIT)))" "-" "info" "data through user space (hashable in one pass)"
-fi
+# Two passes, one before the ferry rows and one after them (the machine is
+# shared and its speed drifts); each limit is the best of both, so a pass run
+# during someone else's build cannot flatter the ratios.
+declare -A LIM=()
+limit_pass() { # PASS_NUMBER
+  local n=$1 line k
+  log "tcp_limit_bench pass $n/2 (best of $REPS per path)"
+  cat "$BIG" >/dev/null
+  "$LIMIT_BENCH" "$BIG" --reps "$REPS" --tmpdir "$WORK" | tee "$LOGS/tcp_limit.$n.txt" >&2
+  line=$(grep '^LIMIT ' "$LOGS/tcp_limit.$n.txt" | tail -1)
+  [[ -n $line ]] || die "tcp_limit_bench printed no LIMIT line"
+  for k in $line; do [[ $k == *=* ]] && LIM[$n.${k%%=*}]=${k#*=}; done
+  return 0
+}
+# best_of KEY PATHKEY -> sets BEST_VAL BEST_RUNS ("pass1 V (path), pass2 V (path)")
+best_of() {
+  local n v
+  BEST_VAL=0 BEST_RUNS=""
+  for n in 1 2; do
+    v=${LIM[$n.$1]:-}
+    [[ -n $v ]] || continue
+    BEST_RUNS+="${BEST_RUNS:+; }pass$n $v${2:+ ${LIM[$n.$2]:-}}"
+    ((v > BEST_VAL)) && BEST_VAL=$v
+  done
+  return 0
+}
+log "1/4 limits"
+limit_pass 1
+# Provisional until pass 2; the limit rows are filled in by finalize_limits.
+DOWN_LIMIT=${LIM[1.download_MBps]} UP_LIMIT=${LIM[1.upload_MBps]}
+LIMIT_ROW=${#T_NAME[@]}
+add_row "tcp limit: download (1 stream)" "" "-" "1.00" "-" "ref" ""
+add_row "tcp limit: upload to /tmp file" "" "-" "1.00" "-" "ref" ""
+add_row "  upload limit, recv+write receiver" "" "-" "" "-" "info" ""
+finalize_limits() {
+  local i=$LIMIT_ROW
+  best_of download_MBps best_download_path
+  DOWN_LIMIT=$BEST_VAL T_VALUE[i]="$BEST_VAL MB/s" T_RUNS[i]=$BEST_RUNS
+  best_of upload_MBps best_upload_path
+  UP_LIMIT=$BEST_VAL T_VALUE[i + 1]="$BEST_VAL MB/s" T_RUNS[i + 1]=$BEST_RUNS
+  best_of upload_recv_write_MBps
+  T_VALUE[i + 2]="$BEST_VAL MB/s" T_RUNS[i + 2]="$BEST_RUNS; data through user space (hashable in one pass)"
+  T_RATIO[i + 2]=$(fixed2 $(((BEST_VAL * 100 + UP_LIMIT / 2) / UP_LIMIT)))
+}
 
 # ---- server ---------------------------------------------------------------------------
 log "starting ferryd"
@@ -266,7 +313,7 @@ big_put() {
     runs+="${runs:+ }$(mbps "$BIG_BYTES" "$dt")"
     ((best == 0 || dt < best)) && best=$dt
   done
-  add_ratio_row "$label" "$(mbps "$BIG_BYTES" "$best")" "MB/s" "$UP_LIMIT" "MB/s up" "${TARGET:-}" "$runs"
+  add_ratio_row "$label" "$(mbps "$BIG_BYTES" "$best")" "MB/s" UP_LIMIT "MB/s up" "${TARGET:-}" "$runs"
 }
 big_get() {
   local label=$1 remote=$2 fresh=$3; shift 3
@@ -286,7 +333,7 @@ big_get() {
     ((best == 0 || dt < best)) && best=$dt
   done
   rm -f "$out"
-  add_ratio_row "$label" "$(mbps "$BIG_BYTES" "$best")" "MB/s" "$DOWN_LIMIT" "MB/s down" "${TARGET:-}" "$runs"
+  add_ratio_row "$label" "$(mbps "$BIG_BYTES" "$best")" "MB/s" DOWN_LIMIT "MB/s down" "${TARGET:-}" "$runs"
 }
 
 SZ="${BIG_MIB} MiB"
@@ -361,7 +408,7 @@ for r in $(seq "$REPS"); do
   runs+="${runs:+ }$((SMALL_FILES * 1000000 / dt))"
   ((best == 0 || dt < best)) && best=$dt
 done
-((ok)) && add_ratio_row "put -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" 10000 "files/s" 100 "$runs$(net_of_setup "$best")"
+((ok)) && add_ratio_row "put -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" FILES_TARGET "files/s" 100 "$runs$(net_of_setup "$best")"
 # get -r
 best=0 runs="" ok=1
 for r in $(seq "$REPS"); do
@@ -377,7 +424,7 @@ for r in $(seq "$REPS"); do
   runs+="${runs:+ }$((SMALL_FILES * 1000000 / dt))"
   ((best == 0 || dt < best)) && best=$dt
 done
-((ok)) && add_ratio_row "get -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" 10000 "files/s" 100 "$runs$(net_of_setup "$best")"
+((ok)) && add_ratio_row "get -r $NAME_TREE" $((SMALL_FILES * 1000000 / best)) "files/s" FILES_TARGET "files/s" 100 "$runs$(net_of_setup "$best")"
 # (the trees are removed with the work directory at the end)
 server_alive || die "ferryd died"
 
@@ -421,7 +468,7 @@ done
 ok_clients=$((CLIENTS - bad))
 agg=$(mbps $((ok_clients * CONC_BYTES)) "$dt")
 name_conc="$CLIENTS x get $CONC_MIB MiB concurrent"
-add_ratio_row "$name_conc" "$agg" "MB/s" "$DOWN_LIMIT" "MB/s down" 80 \
+add_ratio_row "$name_conc" "$agg" "MB/s" DOWN_LIMIT "MB/s down" 80 \
   "$(((dt + 500) / 1000)) ms wall, $ok_clients/$CLIENTS ok; cpu ms: server $srv_cpu, clients $cli_cpu"
 if ((bad == 0)); then v=PASS; else v=MISS; FAILED=1; fi
 add_row "  failures (exit != 0 or bad bytes)" "$bad" "0" "-" "0" "$v" "nonzero exits: $fails"
@@ -434,10 +481,15 @@ rm -rf "$WORK/conc"
 server_alive || die "ferryd died"
 stop_server
 
+limit_pass 2
+finalize_limits
+finalize_rows
+
 # ---- report ---------------------------------------------------------------------------------
 echo
 echo "ferry transfer benchmark — $(uname -r), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), loopback 127.0.0.1"
-echo "limits from tcp_limit_bench (best path, best of $REPS): download $DOWN_LIMIT MB/s, upload $UP_LIMIT MB/s"
+echo "limits from tcp_limit_bench (best path, best of $REPS, best of a pass before and a pass after the ferry rows):"
+echo "  download $DOWN_LIMIT MB/s, upload $UP_LIMIT MB/s"
 echo "MB/s = 10^6 bytes/s, wall time of the whole ferry command (start, login, transfer, verify, exit)"
 echo
 print_table
