@@ -36,6 +36,7 @@ using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 /// How long an upload's end waits for a vanished client's control FIN.
 constexpr auto commit_grace = std::chrono::microseconds(300);
+constexpr std::uint64_t small_upload = 64 * 1024;
 
 /// Same host, treating an IPv4-mapped IPv6 address as its IPv4 form.
 bool same_host(const asio::ip::address& a, const asio::ip::address& b) {
@@ -432,8 +433,11 @@ asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
   close_data(*data);
   // A killed client closes both connections, the data one first: EOF on data
   // is then not completion. Its control FIN follows within microseconds, so
-  // look for it a moment before committing.
-  if (eof && !control_gone_ && !hung_up(ctl_)) co_await settle_control();
+  // look for it a moment before committing. Small uploads skip the wait: they
+  // arrive in one or two client writes, leaving no "middle" to be killed in,
+  // and the wait would otherwise cost a 4 KiB-file mirror ~40% of its rate.
+  if (eof && !control_gone_ && up->written() > small_upload && !hung_up(ctl_))
+    co_await settle_control();
   if (eof && (control_gone_ || hung_up(ctl_))) {
     eof = false;
     control_gone_ = true;
