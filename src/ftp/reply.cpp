@@ -24,6 +24,17 @@ std::string multiline(int code, std::string_view first, const std::vector<std::s
   return out;
 }
 
+std::string_view hash_name(std::string_view algo) {
+  return algo == "xxh128" ? "XXH128" : algo == "sha256" ? "SHA-256" : "MD5";
+}
+
+std::string_view hash_algo_named(std::string_view name) {
+  if (name == "XXH128") return "xxh128";
+  if (name == "SHA-256" || name == "SHA256") return "sha256";
+  if (name == "MD5") return "md5";
+  return {};
+}
+
 std::string quote_path(std::string_view path) {
   std::string out = "\"";
   for (char c : path) {

@@ -17,6 +17,11 @@ std::string reply(int code, std::string_view text);
 std::string multiline(int code, std::string_view first, const std::vector<std::string>& lines,
                       std::string_view last);
 
+/// draft-bryan-ftp-hash names of ferry's digests: "XXH128", "SHA-256", "MD5".
+std::string_view hash_name(std::string_view algo);
+/// The digest named by an (upper-cased) FTP hash name; "" when unknown.
+std::string_view hash_algo_named(std::string_view name);
+
 /// PWD/MKD path quoting (RFC 959 appendix II): wrapped in double quotes,
 /// embedded quotes doubled.
 std::string quote_path(std::string_view path);

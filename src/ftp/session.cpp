@@ -25,13 +25,6 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-std::string addr_of(const std::string& peer) {
-  auto colon = peer.rfind(':');
-  std::string a = colon == std::string::npos ? peer : peer.substr(0, colon);
-  if (a.size() > 2 && a.front() == '[') a = a.substr(1, a.size() - 2);
-  return a;
-}
-
 // A verifier for names that do not exist, so an unknown user costs the same
 // PBKDF2 work as a wrong password (no user enumeration by timing).
 const auth::scram_verifier& dummy_verifier() {
@@ -91,7 +84,7 @@ session::session(tcp::socket control, server::server_context& ctx, std::uint64_t
       ctx_(ctx),
       id_(id),
       peer_(std::move(peer)),
-      peer_addr_(addr_of(peer_)),
+      peer_addr_(server::address_of(peer_)),
       timer_(ctl_.get_executor()),
       rbuf_(16 * 1024, '\0'),
       codec_(name_codec::make(ctx.cfg.ftp.encoding)) {}
@@ -117,7 +110,7 @@ asio::awaitable<void> session::run() {
   std::error_code ec;
   ctl_.shutdown(tcp::socket::shutdown_both, ec);
   ctl_.close(ec);
-  spdlog::info("ftp {} closed{}{}", id_, user_.empty() ? "" : " user=", user_);
+  spdlog::info("ftp {} closed{}{}", id_, login_.user.empty() ? "" : " user=", login_.user);
 }
 
 void session::touch() {
@@ -251,39 +244,28 @@ asio::awaitable<void> session::cmd_pass(const std::string& arg) {
     if (failed_auths_ >= ctx_.cfg.max_auth_attempts) closing_ = true;
     co_return;
   }
-  if (!ctx_.registry.bind_user(id_, user, acct->max_sessions)) {
-    spdlog::warn("ftp {}: user {} refused: too many sessions", id_, user);
-    co_await reply(421, "Too many sessions for this user.");
-    closing_ = true;
-    co_return;
+  switch (server::open_user_login(ctx_, id_, user, peer_addr_, login_, nav_)) {
+    case server::login_refusal::none: break;
+    case server::login_refusal::unknown_user:  // deleted between the check and now
+      co_return (void)co_await reply(530, "Login incorrect.");
+    case server::login_refusal::too_many_sessions:
+      co_await reply(421, "Too many sessions for this user.");
+      closing_ = true;
+      co_return;
+    case server::login_refusal::home_unavailable:
+      co_await reply(421, "Home directory unavailable.");
+      closing_ = true;
+      co_return;
   }
-  int err = 0;
-  auto j = vfs::jail::open(ctx_.home_of(user), err);
-  if (!j) {
-    spdlog::error("ftp {}: cannot open home of {}: {}", id_, user, std::strerror(err));
-    co_await reply(421, "Home directory unavailable.");
-    closing_ = true;
-    co_return;
-  }
-  jail_ = std::make_unique<vfs::jail>(std::move(*j));
-  user_ = user;
-  user_state_ = ctx_.users.get(user);
-  user_state_->quota.set_limit(acct->quota);
-  user_state_->rate.set_rate(acct->rate);
-  nav_.jail = jail_.get();
-  nav_.quota = &user_state_->quota;
-  nav_.quota_stale = !user_state_->quota.known() || ctx_.registry.user_count(user) <= 1;
   logged_in_ = true;
   touch();
-  ctx_.throttle.record_success(peer_addr_);
-  spdlog::info("ftp {}: user {} logged in from {}", id_, user, peer_addr_);
   co_await reply(230, "Login successful.");
 }
 
 asio::awaitable<void> session::cmd_feat(const std::string&) {
   std::string hash = "HASH ";
   for (const auto* a : {"xxh128", "sha256", "md5"}) {
-    hash += a == std::string_view("xxh128") ? "XXH128" : a == std::string_view("sha256") ? "SHA-256" : "MD5";
+    hash += hash_name(a);
     if (hash_algo_ == a) hash += '*';
     hash += ';';
   }
@@ -301,14 +283,12 @@ asio::awaitable<void> session::cmd_opts(const std::string& arg) {
   if (upper.starts_with("MLST")) co_return (void)co_await reply(200, "MLST OPTS type;size;modify;perm;unique;");
   if (upper.starts_with("HASH")) {
     const auto name = upper.size() > 5 ? upper.substr(5) : std::string();
-    const std::string_view current = hash_algo_ == "xxh128" ? "XXH128" : hash_algo_ == "sha256" ? "SHA-256" : "MD5";
-    if (name.empty()) co_return (void)co_await reply(200, current);
-    if (name == "XXH128") hash_algo_ = "xxh128";
-    else if (name == "SHA-256" || name == "SHA256") hash_algo_ = "sha256";
-    else if (name == "MD5") hash_algo_ = "md5";
-    else co_return (void)co_await reply(501, "Unknown hash algorithm; use XXH128, SHA-256 or MD5.");
-    const std::string shown = name == "SHA256" ? std::string("SHA-256") : name;
-    co_return (void)co_await reply(200, shown);
+    if (!name.empty()) {
+      const auto algo = hash_algo_named(name);
+      if (algo.empty()) co_return (void)co_await reply(501, "Unknown hash algorithm; use XXH128, SHA-256 or MD5.");
+      hash_algo_ = std::string(algo);
+    }
+    co_return (void)co_await reply(200, hash_name(hash_algo_));
   }
   co_await reply(501, "Option not understood.");
 }
@@ -368,21 +348,11 @@ std::string session::to_client(const std::string& utf8) const {
   return s ? *s : utf8;
 }
 
-server::pacer session::pacing() const { return {&user_state_->rate, &ctx_.global_rate}; }
+server::pacer session::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }
 
 void session::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
                            std::chrono::steady_clock::time_point started, bool complete) {
-  transfer::xfer_record r;
-  r.end = std::time(nullptr);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  r.host = peer_addr_;
-  r.bytes = bytes;
-  r.path = path;
-  r.incoming = incoming;
-  r.user = user_;
-  r.service = "ftp";
-  r.complete = complete;
-  ctx_.xfer_log.write(r);
+  server::log_transfer(ctx_, login_, "ftp", peer_addr_, path, incoming, bytes, started, complete);
 }
 
 }  // namespace ferry::ftp

@@ -17,8 +17,10 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "ftp/address.hpp"
 #include "ftp/command_line.hpp"
 #include "server/nav_ops.hpp"
+#include "server/user_login.hpp"
 
 namespace ferry::vfs {
 class jail;
@@ -122,6 +124,8 @@ class session {
   enum class store { replace, append, unique };
   asio::awaitable<void> store_cmd(const std::string& arg, store mode);
   asio::awaitable<bool> open_passive(bool extended);
+  /// PORT/EPRT: only to the control connection's own address.
+  asio::awaitable<void> set_active_target(std::optional<host_port> hp);
 
   tcp::socket ctl_;
   server::server_context& ctx_;
@@ -139,10 +143,8 @@ class session {
   std::string pending_user_;
   bool logged_in_ = false;
   unsigned failed_auths_ = 0;
-  std::string user_;
-  std::unique_ptr<vfs::jail> jail_;
+  server::user_login login_;  ///< jail, user state and name once logged in
   server::nav_state nav_;
-  std::shared_ptr<server::user_state> user_state_;
 
   std::string verb_;  ///< the command being handled
   // Per-command state, cleared as it is used (vsftpd's habit).

@@ -135,37 +135,27 @@ asio::awaitable<void> session::cmd_epsv(const std::string& arg) {
 }
 
 asio::awaitable<void> session::cmd_port(const std::string& arg) {
-  if (epsv_all_) co_return (void)co_await reply(500, "PORT not allowed after EPSV ALL.");
-  if (!ctx_.cfg.ftp.active) co_return (void)co_await reply(502, "Active mode is disabled; use PASV or EPSV.");
-  auto hp = parse_port_arg(arg);
-  std::error_code ec;
-  const auto peer = ctl_.remote_endpoint(ec);
-  if (!hp || ec) co_return (void)co_await reply(501, "Illegal PORT command.");
-  const auto target = asio::ip::make_address(hp->host, ec);
-  if (ec || !same_host(target, peer.address())) {
-    spdlog::warn("ftp {}: refused PORT to {} (bounce attempt?)", id_, hp->host);
-    co_return (void)co_await reply(500, "Illegal PORT command: only your own address is allowed.");
-  }
-  reset_data();
-  port_target_ = tcp::endpoint(target, hp->port);
-  co_await reply(200, "PORT command successful. Consider using PASV.");
+  co_await set_active_target(parse_port_arg(arg));
 }
 
 asio::awaitable<void> session::cmd_eprt(const std::string& arg) {
-  if (epsv_all_) co_return (void)co_await reply(500, "EPRT not allowed after EPSV ALL.");
+  co_await set_active_target(parse_eprt_arg(arg));
+}
+
+asio::awaitable<void> session::set_active_target(std::optional<host_port> hp) {
+  if (epsv_all_) co_return (void)co_await reply(500, verb_ + " not allowed after EPSV ALL.");
   if (!ctx_.cfg.ftp.active) co_return (void)co_await reply(502, "Active mode is disabled; use PASV or EPSV.");
-  auto hp = parse_eprt_arg(arg);
   std::error_code ec;
   const auto peer = ctl_.remote_endpoint(ec);
-  if (!hp || ec) co_return (void)co_await reply(501, "Illegal EPRT command.");
+  if (!hp || ec) co_return (void)co_await reply(501, "Illegal " + verb_ + " command.");
   const auto target = asio::ip::make_address(hp->host, ec);
   if (ec || !same_host(target, peer.address())) {
-    spdlog::warn("ftp {}: refused EPRT to {} (bounce attempt?)", id_, hp->host);
-    co_return (void)co_await reply(500, "Illegal EPRT command: only your own address is allowed.");
+    spdlog::warn("ftp {}: refused {} to {} (bounce attempt?)", id_, verb_, hp->host);
+    co_return (void)co_await reply(500, "Illegal " + verb_ + " command: only your own address is allowed.");
   }
   reset_data();
   port_target_ = tcp::endpoint(target, hp->port);
-  co_await reply(200, "EPRT command successful.");
+  co_await reply(200, verb_ + " command successful. Consider using PASV.");
 }
 
 asio::awaitable<std::optional<tcp::socket>> session::open_data() {
@@ -282,10 +272,10 @@ asio::awaitable<void> session::list_cmd(const std::string& raw, listing kind) {
     if (!p) co_return;
     path = *p;
   }
-  if (kind == listing::facts && jail_->check_dir(path) != errc::ok)
+  if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok)
     co_return (void)co_await reply(501, "MLSD needs a directory.");
   std::vector<vfs::dir_entry> entries;
-  if (auto e = jail_->list(path, entries); e != errc::ok)
+  if (auto e = login_.jail->list(path, entries); e != errc::ok)
     co_return (void)co_await reply(550, "Failed to list directory.");
   std::string text;
   const auto now = std::time(nullptr);
@@ -317,7 +307,7 @@ asio::awaitable<void> session::cmd_retr(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return reset_data();
   transfer::download_file f;
-  if (transfer::open_download(*jail_, *p, f) != errc::ok) {
+  if (transfer::open_download(*login_.jail, *p, f) != errc::ok) {
     reset_data();
     co_return (void)co_await reply(550, "Failed to open file.");
   }
@@ -361,7 +351,7 @@ asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
       const std::string name = "ferry." + auth::random_nonce(10);
       std::string cand = vfs::join(nav_.cwd, name);
       vfs::dir_entry e;
-      if (name.find('/') == std::string::npos && jail_->stat(cand, e) == errc::not_found) p = cand;
+      if (name.find('/') == std::string::npos && login_.jail->stat(cand, e) == errc::not_found) p = cand;
     }
     if (!p) co_return (void)co_await reply(450, "Could not pick a unique name.");
   } else {
@@ -386,12 +376,12 @@ asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
   } else if (mode == store::append) {
     ur.resume = true;
     transfer::download_file existing;
-    if (transfer::open_download(*jail_, *p, existing) == errc::ok) ur.offset = existing.size;
+    if (transfer::open_download(*login_.jail, *p, existing) == errc::ok) ur.offset = existing.size;
   } else {
     ur.resume = false;
   }
   std::unique_ptr<transfer::upload> up;
-  if (auto e = transfer::upload::begin(*jail_, quota, ctx_.locks, ur, up); e != errc::ok) {
+  if (auto e = transfer::upload::begin(*login_.jail, quota, ctx_.locks, ur, up); e != errc::ok) {
     reset_data();
     switch (e) {
       case errc::busy: co_return (void)co_await reply(450, "File busy: another upload of it is in progress.");
@@ -416,6 +406,8 @@ asio::awaitable<void> session::store_cmd(const std::string& arg, store mode) {
   bool eof = false;
   auto receive = [&](tcp::socket& s) -> asio::awaitable<bool> {
     server::bulk_buffer buf;
+    server::low_watermark lowat(s);
+    lowat.set(buf.size());  // the size is unknown, but EOF always wakes the reader
     const auto pace = pacing();
     for (;;) {
       auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);

@@ -39,10 +39,6 @@ std::pair<int, std::string> failure(errc e) {
   }
 }
 
-std::string_view hash_name(std::string_view algo) {
-  return algo == "xxh128" ? "XXH128" : algo == "sha256" ? "SHA-256" : "MD5";
-}
-
 }  // namespace
 
 asio::awaitable<void> session::cmd_pwd(const std::string&) {
@@ -52,7 +48,7 @@ asio::awaitable<void> session::cmd_pwd(const std::string&) {
 asio::awaitable<void> session::cmd_cwd(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  if (auto e = jail_->check_dir(*p); e != errc::ok) {
+  if (auto e = login_.jail->check_dir(*p); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, "Failed to change directory: " + text);
   }
@@ -66,7 +62,7 @@ asio::awaitable<void> session::cmd_mkd(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   if (vfs::is_part_file(vfs::split(*p).leaf)) co_return (void)co_await reply(553, "File name not allowed.");
-  if (auto e = jail_->make_dir(*p, false); e != errc::ok) {
+  if (auto e = login_.jail->make_dir(*p, false); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, "Create directory operation failed: " + text);
   }
@@ -78,7 +74,7 @@ asio::awaitable<void> session::cmd_rmd(const std::string& arg) {
   if (!p) co_return;
   if (*p == nav_.cwd || nav_.cwd.starts_with(*p + "/"))
     co_return (void)co_await reply(550, "Cannot remove the current directory.");
-  if (auto e = jail_->remove_dir(*p); e != errc::ok) {
+  if (auto e = login_.jail->remove_dir(*p); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, "Remove directory operation failed: " + text);
   }
@@ -90,7 +86,7 @@ asio::awaitable<void> session::cmd_dele(const std::string& arg) {
   if (!p) co_return;
   auto& quota = server::fresh_quota(nav_);
   std::uint64_t freed = 0;
-  if (auto e = jail_->remove_file(*p, &freed); e != errc::ok) {
+  if (auto e = login_.jail->remove_file(*p, &freed); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, "Delete operation failed: " + text);
   }
@@ -102,7 +98,7 @@ asio::awaitable<void> session::cmd_rnfr(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = jail_->stat(*p, e); ec != errc::ok || *p == "/")
+  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok || *p == "/")
     co_return (void)co_await reply(550, "RNFR command failed: no such file or directory.");
   rnfr_ = *p;
   co_await reply(350, "Ready for RNTO.");
@@ -116,7 +112,7 @@ asio::awaitable<void> session::cmd_rnto(const std::string& arg) {
   if (vfs::is_part_file(vfs::split(*p).leaf)) co_return (void)co_await reply(553, "File name not allowed.");
   if (from == nav_.cwd || nav_.cwd.starts_with(from + "/"))
     co_return (void)co_await reply(550, "Cannot move the current directory.");
-  if (auto e = jail_->rename(from, *p); e != errc::ok) {
+  if (auto e = login_.jail->rename(from, *p); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, "Rename failed: " + text);
   }
@@ -127,18 +123,18 @@ asio::awaitable<void> session::cmd_size(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::dir_entry e;
-  auto ec = jail_->stat(*p, e);
+  auto ec = login_.jail->stat(*p, e);
   if (ec == errc::not_found) {
     // An interrupted upload: report the part file's length so `curl -C - -T`
     // and `lftp reput` continue it (with APPE or REST + STOR).
     const auto [dir, leaf] = vfs::split(*p);
-    if (jail_->stat(vfs::join(dir, transfer::part_name(leaf)), e) == errc::ok &&
+    if (login_.jail->stat(vfs::join(dir, transfer::part_name(leaf)), e) == errc::ok &&
         e.type == vfs::file_type::file)
       co_return (void)co_await reply(213, std::to_string(e.size));
   }
   if (ec == errc::ok && e.type == vfs::file_type::link) {
     transfer::download_file f;  // follow the link inside the jail
-    if (transfer::open_download(*jail_, *p, f) == errc::ok) co_return (void)co_await reply(213, std::to_string(f.size));
+    if (transfer::open_download(*login_.jail, *p, f) == errc::ok) co_return (void)co_await reply(213, std::to_string(f.size));
   }
   if (ec != errc::ok || e.type != vfs::file_type::file) co_return (void)co_await reply(550, "Could not get file size.");
   co_await reply(213, std::to_string(e.size));
@@ -148,7 +144,7 @@ asio::awaitable<void> session::cmd_mdtm(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   transfer::download_file f;
-  if (transfer::open_download(*jail_, *p, f) != errc::ok)
+  if (transfer::open_download(*login_.jail, *p, f) != errc::ok)
     co_return (void)co_await reply(550, "Could not get file modification time.");
   co_await reply(213, mdtm_time(f.st.st_mtim.tv_sec));
 }
@@ -158,7 +154,7 @@ asio::awaitable<void> session::cmd_mlst(const std::string& arg) {
   auto p = co_await path_arg(target);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = jail_->stat(*p, e); ec != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
   std::vector<std::string> facts{mlsx_line(e, to_client(*p))};
   co_await send_raw(multiline(250, "Listing " + to_client(*p), facts, "End"));
 }
@@ -167,26 +163,12 @@ asio::awaitable<void> session::cmd_hash(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   transfer::download_file f;
-  if (auto e = transfer::open_download(*jail_, *p, f); e != errc::ok) {
+  if (auto e = transfer::open_download(*login_.jail, *p, f); e != errc::ok) {
     auto [code, text] = failure(e);
     co_return (void)co_await reply(550, text);
   }
-  auto hex = transfer::load_cached_digest(f.fd.get(), hash_algo_, f.st);
-  if (!hex) {
-    auto d = transfer::digest::make(hash_algo_);
-    server::bulk_buffer buf;
-    for (std::uint64_t off = 0; off < f.size;) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(f.size - off, buf.size()));
-      if (!server::pread_all(f.fd.get(), buf.data(), want, off))
-        co_return (void)co_await reply(451, "Read error.");
-      d->update(buf.data(), want);
-      off += want;
-      touch();
-      co_await asio::post(ctl_.get_executor(), asio::use_awaitable);  // let others run
-    }
-    hex = d->hex();
-    if (transfer::unchanged(f.fd.get(), f.st)) transfer::store_cached_digest(f.fd.get(), hash_algo_, f.st, *hex);
-  }
+  const auto hex = co_await server::file_digest(f, hash_algo_, [this] { touch(); });
+  if (!hex) co_return (void)co_await reply(451, "Read error.");
   // draft-bryan-ftp-hash: "213 ALGO START-END HASH NAME"
   co_await reply(213, std::string(hash_name(hash_algo_)) + " 0-" + std::to_string(f.size) + " " + *hex +
                           " " + to_client(*p));
@@ -203,7 +185,7 @@ asio::awaitable<void> session::cmd_rest(const std::string& arg) {
 
 asio::awaitable<void> session::cmd_stat(const std::string& arg) {
   if (arg.empty()) {
-    std::vector<std::string> status{"Connected to " + peer_addr_, "Logged in as " + user_,
+    std::vector<std::string> status{"Connected to " + peer_addr_, "Logged in as " + login_.user,
                                     "TYPE: BINARY, MODE: STREAM, STRUCTURE: FILE",
                                     std::string("Data connection: ") +
                                         (pasv_ ? "passive" : port_target_ ? "active" : "none")};
@@ -212,7 +194,7 @@ asio::awaitable<void> session::cmd_stat(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   std::vector<vfs::dir_entry> entries;
-  if (auto e = jail_->list(*p, entries); e != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  if (auto e = login_.jail->list(*p, entries); e != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
   std::vector<std::string> lines;
   const auto now = std::time(nullptr);
   for (auto& e : entries) {

@@ -28,11 +28,6 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t out_flush_bytes = 256 * 1024;
 
-std::string addr_of(const std::string& peer) {
-  auto colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
-}
-
 }  // namespace
 
 native_session::native_session(asio::ip::tcp::socket socket, server_context& ctx,
@@ -41,7 +36,7 @@ native_session::native_session(asio::ip::tcp::socket socket, server_context& ctx
       ctx_(ctx),
       id_(id),
       peer_(std::move(peer)),
-      peer_addr_(addr_of(peer_)),
+      peer_addr_(address_of(peer_)),
       timer_(socket_.get_executor()),
       rbuf_(read_chunk) {}
 
@@ -65,7 +60,7 @@ asio::awaitable<void> native_session::run() {
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  spdlog::info("session {} closed{}{}", id_, user_.empty() ? "" : " user=", user_);
+  spdlog::info("session {} closed{}{}", id_, login_.user.empty() ? "" : " user=", login_.user);
 }
 
 void native_session::touch() {
@@ -233,34 +228,18 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req)
 
 asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::string& user,
                                                    const std::string& server_final) {
-  auto acct = ctx_.accounts.find(user);
-  if (!acct) co_return co_await send_error(id, errc::auth_failed, "authentication failed");
-  if (!ctx_.registry.bind_user(id_, user, acct->max_sessions)) {
-    spdlog::warn("session {}: user {} refused: too many sessions", id_, user);
-    co_await send_error(id, errc::too_many_sessions, "too many sessions for this user");
-    co_return false;
+  switch (open_user_login(ctx_, id_, user, peer_addr_, login_, nav_)) {
+    case login_refusal::none: break;
+    case login_refusal::unknown_user:
+      co_return co_await send_error(id, errc::auth_failed, "authentication failed");
+    case login_refusal::too_many_sessions:
+      co_await send_error(id, errc::too_many_sessions, "too many sessions for this user");
+      co_return false;
+    case login_refusal::home_unavailable:
+      co_return co_await send_error(id, errc::internal, "home directory unavailable");
   }
-  int err = 0;
-  auto j = vfs::jail::open(ctx_.home_of(user), err);
-  if (!j) {
-    spdlog::error("session {}: cannot open home of {}: {}", id_, user, std::strerror(err));
-    co_return co_await send_error(id, errc::internal, "home directory unavailable");
-  }
-  jail_ = std::make_unique<vfs::jail>(std::move(*j));
-  user_ = user;
-  nav_.jail = jail_.get();
-  user_state_ = ctx_.users.get(user);
-  user_state_->quota.set_limit(acct->quota);
-  user_state_->rate.set_rate(acct->rate);
-  // Re-measure the home (lazily) when no other session of the user is live:
-  // files may have changed behind the server's back (the ledger ignores
-  // this while uploads are open).
-  nav_.quota = &user_state_->quota;
-  nav_.quota_stale = !user_state_->quota.known() || ctx_.registry.user_count(user) <= 1;
   phase_ = phase::ready;
   touch();
-  ctx_.throttle.record_success(peer_addr_);
-  spdlog::info("session {}: user {} logged in from {}", id_, user, peer_addr_);
   json r = proto::reply(id);
   r["data"] = server_final;
   r["user"] = user;

@@ -18,6 +18,7 @@
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
 #include "server/nav_ops.hpp"
+#include "server/user_login.hpp"
 #include "server/stream_io.hpp"
 
 namespace ferry::auth {
@@ -94,10 +95,8 @@ class native_session {
   phase phase_ = phase::greeting;
   unsigned failed_auths_ = 0;
   std::unique_ptr<auth::scram_server> scram_;
-  std::string user_;
-  std::unique_ptr<vfs::jail> jail_;
+  user_login login_;  ///< jail, user state and name once logged in
   nav_state nav_;
-  std::shared_ptr<user_state> user_state_;
   std::map<std::uint64_t, std::unique_ptr<open_upload>> uploads_;  ///< by put id
   std::string out_;  ///< queued reply frames
   bool closing_ = false;

@@ -39,7 +39,6 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 /// pipelined stream of small gets costs one syscall per batch, not per file.
 constexpr std::uint64_t small_file = 256 * 1024;
 constexpr std::size_t max_open_uploads = 64;
-constexpr std::size_t rcv_lowat = 256 * 1024;
 /// Hashing a resumed prefix yields to other sessions after each slice.
 constexpr std::uint64_t hash_slice = 8u << 20;
 
@@ -71,19 +70,10 @@ bool is_transfer_op(std::string_view op) {
 
 void native_session::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
                                   std::chrono::steady_clock::time_point started, bool complete) {
-  transfer::xfer_record r;
-  r.end = std::time(nullptr);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  r.host = peer_addr_;
-  r.bytes = bytes;
-  r.path = path;
-  r.incoming = incoming;
-  r.user = user_;
-  r.complete = complete;
-  ctx_.xfer_log.write(r);
+  server::log_transfer(ctx_, login_, "ferry", peer_addr_, path, incoming, bytes, started, complete);
 }
 
-pacer native_session::pacing() const { return {&user_state_->rate, &ctx_.global_rate}; }
+pacer native_session::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }
 
 asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) {
   proto::fields f(req);
@@ -95,7 +85,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
   if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
 
   transfer::download_file file;
-  if (auto e = transfer::open_download(*jail_, *path, file); e != errc::ok)
+  if (auto e = transfer::open_download(*login_.jail, *path, file); e != errc::ok)
     co_return co_await send(fail(id, e, *path));
   if (offset > file.size)
     co_return co_await send_error(id, errc::bad_request, "offset is beyond the end of " + *path);
@@ -105,13 +95,9 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req) 
   std::unique_ptr<transfer::digest> d;
   if (!cached) {
     d = transfer::digest::make(algo);
-    // The trailer covers the whole file: hash the skipped prefix in slices.
-    for (std::uint64_t at = 0; at < offset; at += hash_slice) {
-      if (!transfer::digest_fd_slice(file.fd.get(), at, std::min(hash_slice, offset - at), *d))
-        co_return co_await send_error(id, errc::internal, "cannot read " + *path);
-      touch();
-      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
-    }
+    // The trailer covers the whole file, skipped prefix included.
+    if (!co_await hash_range(file.fd.get(), 0, offset, *d, [this] { touch(); }))
+      co_return co_await send_error(id, errc::internal, "cannot read " + *path);
   }
   const std::uint64_t n = file.size - offset;
   json head = proto::reply(id);
@@ -166,28 +152,10 @@ asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req)
   if (!f.ok()) why = f.error();
   if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
   transfer::download_file file;
-  if (auto e = transfer::open_download(*jail_, *path, file); e != errc::ok)
+  if (auto e = transfer::open_download(*login_.jail, *path, file); e != errc::ok)
     co_return co_await send(fail(id, e, *path));
-  auto hex = transfer::load_cached_digest(file.fd.get(), algo, file.st);
-  if (!hex) {
-    // Hash in slices, yielding between them, so a big file does not stall
-    // the other sessions of this thread.
-    auto d = transfer::digest::make(algo);
-    bulk_buffer buf;
-    std::uint64_t off = 0;
-    while (off < file.size) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(file.size - off, buf.size()));
-      if (!pread_all(file.fd.get(), buf.data(), want, off))
-        co_return co_await send_error(id, errc::internal, "cannot read " + *path);
-      d->update(buf.data(), want);
-      off += want;
-      touch();
-      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
-    }
-    hex = d->hex();
-    if (transfer::unchanged(file.fd.get(), file.st))
-      transfer::store_cached_digest(file.fd.get(), algo, file.st, *hex);
-  }
+  const auto hex = co_await file_digest(file, algo, [this] { touch(); });
+  if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + *path);
   json r = proto::reply(id);
   r["algo"] = algo;
   r["digest"] = *hex;
@@ -196,16 +164,7 @@ asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req)
 
 asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
   std::unique_ptr<bulk_buffer> buf;
-  // While a big body streams in, wake only once a good slice has arrived
-  // (SO_RCVLOWAT): fewer, larger reads, writes and digest updates. Never above
-  // what is still due, or the last slice would never wake us.
-  int lowat = 1;
-  auto set_lowat = [&](int v) {
-    if (v == lowat) return;
-    lowat = v;
-    std::error_code ec;
-    socket_.set_option(asio::socket_base::receive_low_watermark(v), ec);
-  };
+  low_watermark lowat(socket_);
   while (decoder_.body_remaining() > 0) {
     std::string_view chunk;
     if (decoder_.buffered() > 0) {
@@ -214,7 +173,7 @@ asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& f
       if (!buf) buf = std::make_unique<bulk_buffer>();
       const auto want = static_cast<std::size_t>(
           std::min<std::uint64_t>(decoder_.body_remaining(), buf->size()));
-      set_lowat(static_cast<int>(std::min<std::size_t>(want, rcv_lowat)));
+      lowat.set(want);  // never more than the body still owes
       auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf->data(), want), use_nothrow);
       if (ec) co_return false;
       decoder_.body_read_externally(n);
@@ -224,7 +183,6 @@ asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& f
     if (up != nullptr && failure == errc::ok) failure = up->write(chunk.data(), chunk.size());
     if (pacing().active()) co_await pacing().wait(chunk.size());
   }
-  set_lowat(1);
   co_return true;
 }
 
@@ -258,7 +216,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (auto e = transfer::upload::begin(*jail_, fresh_quota(nav_), ctx_.locks, ur, up); e != errc::ok) {
+  if (auto e = transfer::upload::begin(*login_.jail, fresh_quota(nav_), ctx_.locks, ur, up); e != errc::ok) {
     if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
     co_return co_await send(fail(id, e, *path));
   }

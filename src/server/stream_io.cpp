@@ -8,12 +8,15 @@
 #include <cerrno>
 
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include "transfer/digest.hpp"
+#include "transfer/digest_cache.hpp"
+#include "transfer/download.hpp"
 #include "transfer/rate_limiter.hpp"
 
 namespace ferry::server {
@@ -23,6 +26,8 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_chunk = 1 << 20;
 constexpr std::size_t min_chunk = 64 * 1024;
 constexpr std::size_t buffer_budget = 24u << 20;
+constexpr std::uint64_t hash_slice = 8u << 20;
+constexpr std::size_t max_lowat = 256 * 1024;
 
 std::atomic<std::size_t> active_bulk{0};
 
@@ -49,6 +54,14 @@ bulk_buffer::bulk_buffer() {
 }
 
 bulk_buffer::~bulk_buffer() { active_bulk.fetch_sub(1); }
+
+void low_watermark::set(std::size_t bytes) {
+  const int v = static_cast<int>(std::clamp<std::size_t>(bytes, 1, max_lowat));
+  if (v == current_) return;
+  current_ = v;
+  std::error_code ec;
+  s_.set_option(asio::socket_base::receive_low_watermark(v), ec);
+}
 
 bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
   std::size_t done = 0;
@@ -103,6 +116,28 @@ asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t 
     progress();
   }
   co_return true;
+}
+
+asio::awaitable<bool> hash_range(int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+                                 const std::function<void()>& progress) {
+  const auto exec = co_await asio::this_coro::executor;
+  for (std::uint64_t at = 0; at < n; at += hash_slice) {
+    if (!transfer::digest_fd_slice(fd, from + at, std::min(hash_slice, n - at), d)) co_return false;
+    progress();
+    co_await asio::post(exec, asio::use_awaitable);
+  }
+  co_return true;
+}
+
+asio::awaitable<std::optional<std::string>> file_digest(const transfer::download_file& f,
+                                                        std::string_view algo,
+                                                        const std::function<void()>& progress) {
+  if (auto hex = transfer::load_cached_digest(f.fd.get(), algo, f.st)) co_return hex;
+  auto d = transfer::digest::make(algo);
+  if (!co_await hash_range(f.fd.get(), 0, f.size, *d, progress)) co_return std::nullopt;
+  std::string hex = d->hex();
+  if (transfer::unchanged(f.fd.get(), f.st)) transfer::store_cached_digest(f.fd.get(), algo, f.st, hex);
+  co_return hex;
 }
 
 }  // namespace ferry::server
