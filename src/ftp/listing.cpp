@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "proto/mode_string.hpp"
+
 namespace ferry::ftp {
 namespace {
 
@@ -16,18 +18,6 @@ char type_char(vfs::file_type t) {
   return 'p';
 }
 
-std::string mode_string(const vfs::dir_entry& e) {
-  std::string s(10, '-');
-  s[0] = type_char(e.type);
-  const char* rwx = "rwxrwxrwx";
-  for (int i = 0; i < 9; ++i)
-    if (e.mode & (0400u >> i)) s[static_cast<std::size_t>(i + 1)] = rwx[i];
-  if (e.mode & 04000) s[3] = (e.mode & 0100) ? 's' : 'S';
-  if (e.mode & 02000) s[6] = (e.mode & 0010) ? 's' : 'S';
-  if (e.mode & 01000) s[9] = (e.mode & 0001) ? 't' : 'T';
-  return s;
-}
-
 }  // namespace
 
 std::string list_line(const vfs::dir_entry& e, std::time_t now) {
@@ -39,7 +29,7 @@ std::string list_line(const vfs::dir_entry& e, std::time_t now) {
   if (t > now + 3600 || now - t > six_months) std::strftime(date, sizeof date, "%b %e  %Y", &tm);
   else std::strftime(date, sizeof date, "%b %e %H:%M", &tm);
   char head[96];
-  std::snprintf(head, sizeof head, "%s %4u %-8s %-8s %12llu %s ", mode_string(e).c_str(),
+  std::snprintf(head, sizeof head, "%s %4u %-8s %-8s %12llu %s ", proto::mode_string(type_char(e.type), e.mode).c_str(),
                 e.type == vfs::file_type::dir ? 2u : 1u, "ftp", "ftp",
                 static_cast<unsigned long long>(e.size), date);
   return head + e.name;
