@@ -10,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/scram.hpp"
-#include "client/password_prompt.hpp"
+#include "term/password_prompt.hpp"
 #include "server/admin.hpp"
-#include "server/config.hpp"
+#include "session/config.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -26,14 +26,12 @@ int fail(const std::string& msg) {
 
 /// Password from stdin or a twice-typed no-echo prompt.
 std::optional<std::string> get_password(bool from_stdin, const std::string& user) {
-  using namespace ferry::client;
-  if (from_stdin) {
-    auto line = read_password_line_from_stdin();
-    return line ? std::optional<std::string>(*line) : std::nullopt;
-  }
-  auto first = prompt_password_on_tty("New password for " + user + ": ");
+  using namespace ferry::term;
+  std::string error;
+  if (from_stdin) return read_password_line_from_stdin(error);
+  auto first = prompt_password_on_tty("New password for " + user + ": ", error);
   if (!first) return std::nullopt;
-  auto again = prompt_password_on_tty("Retype password: ");
+  auto again = prompt_password_on_tty("Retype password: ", error);
   if (!again || *again != *first) {
     std::cerr << "ferryd: passwords do not match\n";
     return std::nullopt;
@@ -137,7 +135,7 @@ int main(int argc, char** argv) {
   // serve
   spdlog::set_default_logger(spdlog::stderr_color_mt("ferryd"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  ferry::server::config cfg;
+  ferry::session::config cfg;
   cfg.root = root;
   std::string error;
   const bool explicit_config = !config_file.empty();
@@ -145,13 +143,13 @@ int main(int argc, char** argv) {
                 explicit_config, error))
     return fail(error);
   if (!listen.empty()) {
-    auto ep = ferry::server::parse_endpoint(listen);
+    auto ep = ferry::session::parse_endpoint(listen);
     if (!ep) return fail("--listen must be HOST:PORT, got '" + listen + "'");
     cfg.listen = *ep;
   }
   if (serve->count("--threads")) cfg.threads = threads;
   if (!ftp_listen.empty()) {
-    auto ep = ferry::server::parse_endpoint(ftp_listen);
+    auto ep = ferry::session::parse_endpoint(ftp_listen);
     if (!ep) return fail("--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'");
     cfg.ftp.listen = *ep;
   }

@@ -14,7 +14,7 @@
 
 #include "client/commands.hpp"
 #include "client/connection.hpp"
-#include "client/password_prompt.hpp"
+#include "term/password_prompt.hpp"
 #include "client/script_runner.hpp"
 #include "client/session.hpp"
 #include "client/shell.hpp"
@@ -82,8 +82,9 @@ int run(const options& opt) {
   }
 
   ::signal(SIGPIPE, SIG_IGN);
-  auto password = obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ");
-  if (!password) return fail(password.error());
+  std::string pw_error;
+  auto password = term::obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ", pw_error);
+  if (!password) return fail(refused(pw_error));
 
   auto conn = connection::open(t->host, port);
   if (!conn) return fail(conn.error());

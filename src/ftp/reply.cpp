@@ -16,6 +16,12 @@ std::string reply(int code, std::string_view text) {
   return std::to_string(code) + " " + one_line(text) + "\r\n";
 }
 
+std::string error_reply(errc e, std::string_view context) {
+  std::string text = ftp_text(e);
+  if (!context.empty()) text = std::string(context) + ": " + text;
+  return reply(info(e).ftp_code, text);
+}
+
 std::string multiline(int code, std::string_view first, const std::vector<std::string>& lines,
                       std::string_view last) {
   std::string out = std::to_string(code) + "-" + one_line(first) + "\r\n";

@@ -5,11 +5,17 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/errc.hpp"
+
 namespace ferry::ftp {
 
 /// One-line reply. CR and LF inside `text` are replaced by spaces so a file
 /// name can never inject a second reply.
 std::string reply(int code, std::string_view text);
+
+/// A failure, from the errc table: its FTP code and "Context: Text." (or just
+/// the text when `context` is empty), e.g. "550 Rename failed: Not found."
+std::string error_reply(errc e, std::string_view context = {});
 
 /// Multi-line reply: `first` after "CODE-", each of `lines` indented by one
 /// space (so a line starting with digits cannot end the reply early), then

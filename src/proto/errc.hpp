@@ -1,7 +1,9 @@
-// ferry's error codes and the one table mapping each to its wire status and
-// machine-readable error string (DESIGN §2). Registered as a std::error_code
-// category so I/O code can carry them as values.
+// ferry's error codes and the one table that turns each into a reply, for
+// both protocols: its native wire status and machine-readable error string
+// (DESIGN §2), its FTP reply code, and its message. Registered as a
+// std::error_code category so I/O code can carry them as values.
 #pragma once
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -9,7 +11,11 @@ namespace ferry {
 
 enum class errc {
   ok = 0,
-  bad_request,
+  bad_request,        ///< malformed request: wrong type, missing field, bad syntax
+  bad_name,           ///< a path the server will not use (too long, NUL, bad encoding)
+  reserved_name,      ///< ".NAME.ferry-part": only an upload may create or touch it
+  offset_beyond_end,  ///< resume / REST offset past the data there is
+  size_mismatch,      ///< an upload's bytes differ from its announced size
   version_not_supported,
   not_authenticated,
   auth_failed,
@@ -23,18 +29,26 @@ enum class errc {
   quota_exceeded,
   checksum_mismatch,
   too_many_sessions,
+  too_many_uploads,
   rate_limited,
   internal,
 };
 
 struct errc_info {
-  int status;                ///< wire status code
-  std::string_view error;    ///< wire "error" string (snake_case)
+  int status;                ///< native wire status code
+  std::string_view error;    ///< native wire "error" string (snake_case)
+  int ftp_code;              ///< FTP reply code (RFC 959 §4.2)
   std::string_view text;     ///< human words, e.g. "not found"
 };
 
-/// The single table: status, wire error string and human text for each code.
+/// The single table: native status, wire error string, FTP code and text.
 const errc_info& info(errc e) noexcept;
+
+/// "not found: /a/b" — the text, then what it is about (native "message").
+std::string describe(errc e, std::string_view subject);
+
+/// The text as an FTP reply sentence: "Not found." (capitalized, one period).
+std::string ftp_text(errc e);
 
 /// Maps a wire error string back to a code (client side); internal if unknown.
 errc errc_from_string(std::string_view error) noexcept;

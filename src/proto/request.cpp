@@ -116,4 +116,15 @@ nlohmann::json reply(std::uint64_t id, int status) {
   return nlohmann::json{{"id", id}, {"status", status}};
 }
 
+nlohmann::json error_reply(std::uint64_t id, errc e, std::string message) {
+  nlohmann::json r = reply(id, info(e).status);
+  r["error"] = info(e).error;
+  r["message"] = std::move(message);
+  return r;
+}
+
+nlohmann::json failure_reply(std::uint64_t id, errc e, std::string_view subject) {
+  return error_reply(id, e, describe(e, subject));
+}
+
 }  // namespace ferry::proto

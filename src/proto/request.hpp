@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "proto/errc.hpp"
+
 namespace ferry::proto {
 
 struct envelope {
@@ -49,5 +51,13 @@ class fields {
 
 /// Builds a success reply {"id":id,"status":status}.
 nlohmann::json reply(std::uint64_t id, int status = 200);
+
+/// A failure reply from the errc table: {"id","status","error","message"}
+/// with `message` as given (protocol errors word their own).
+nlohmann::json error_reply(std::uint64_t id, errc e, std::string message);
+
+/// A failure about `subject` (a path, "a -> b"): the table's text, then the
+/// subject, e.g. "not found: /docs/a.txt".
+nlohmann::json failure_reply(std::uint64_t id, errc e, std::string_view subject);
 
 }  // namespace ferry::proto

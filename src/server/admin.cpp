@@ -12,8 +12,8 @@
 #include "auth/account_store.hpp"
 #include "auth/scram.hpp"
 #include "proto/units.hpp"
-#include "server/config.hpp"
-#include "server/server_context.hpp"
+#include "session/config.hpp"
+#include "session/server_context.hpp"
 
 namespace ferry::server {
 namespace fs = std::filesystem;
@@ -59,14 +59,14 @@ std::string init_root(const fs::path& root) {
   }
   ::chmod((root / "home").c_str(), 0711);  // users' names are not listable by others
   if (!fs::exists(root / "ferryd.toml")) {
-    std::ofstream(root / "ferryd.toml") << default_config_text();
+    std::ofstream(root / "ferryd.toml") << session::default_config_text();
   }
   if (!fs::exists(accounts_file(root))) {
     std::string error;
     if (!auth::account_store{}.save(accounts_file(root), error)) return error;
   }
   try {
-    load_or_create_secret(root);
+    session::load_or_create_secret(root);
   } catch (const std::exception& e) {
     return e.what();
   }

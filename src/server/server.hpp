@@ -1,37 +1,46 @@
-// The ferryd server: binds the native listener, spreads accepted connections
-// over the io_context pool, handles SIGINT/SIGTERM (stop) and SIGHUP (reload
-// accounts). Construct, bind(), then run() on the main thread.
+// The ferryd server, the top floor: binds the native and FTP listeners,
+// spreads sessions over the io_context pool, and handles signals — SIGHUP
+// reloads the accounts; SIGINT/SIGTERM drain: stop accepting, ask every
+// session to finish (idle ones close at once, transfers run to their end),
+// wait up to shutdown_timeout, then stop. A second signal stops at once.
+// Construct, bind(), bind_ftp(), then run() on the main thread.
 #pragma once
 #include <memory>
 #include <optional>
 
 #include <asio/ip/tcp.hpp>
 
-#include "server/config.hpp"
+#include "session/config.hpp"
+
+namespace ferry::session {
+struct server_context;
+}
 
 namespace ferry::server {
 
 class io_pool;
-struct server_context;
+class listener;
 
 class server {
  public:
   /// Throws std::runtime_error when the root is unusable.
-  explicit server(config cfg);
+  explicit server(session::config cfg);
   ~server();
 
-  /// Binds the listener (SO_REUSEADDR); throws std::system_error on failure.
+  /// Binds the native listener; throws std::system_error on failure.
   asio::ip::tcp::endpoint bind();
   /// Binds the FTP listener when configured; nullopt when FTP is off.
   std::optional<asio::ip::tcp::endpoint> bind_ftp();
-  /// Serves until a stop signal; returns the exit status.
+  /// Serves until a stop signal and the drain after it; returns the exit status.
   int run();
 
  private:
-  std::unique_ptr<server_context> ctx_;
+  // Declared first, destroyed last: sessions still running when the pool is
+  // destroyed close their registry entries on the way out.
+  std::unique_ptr<session::server_context> ctx_;
   std::unique_ptr<io_pool> pool_;
-  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
-  std::unique_ptr<asio::ip::tcp::acceptor> ftp_acceptor_;
+  std::unique_ptr<listener> native_;
+  std::unique_ptr<listener> ftp_;
 };
 
 }  // namespace ferry::server

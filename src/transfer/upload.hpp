@@ -17,8 +17,8 @@
 
 #include "proto/errc.hpp"
 #include "transfer/digest.hpp"
+#include "vfs/part_file.hpp"
 #include "vfs/path_locks.hpp"
-#include "vfs/unique_fd.hpp"
 
 namespace ferry::vfs {
 class jail;
@@ -44,8 +44,10 @@ struct upload_request {
 class upload {
  public:
   /// Opens the part file, takes the lock and reserves quota. Errors:
-  /// bad_request (bad algo, name too long), is_directory, not_found (parent),
-  /// busy, quota_exceeded, and whatever the filesystem says.
+  /// bad_request (bad algo), bad_name (name too long), reserved_name,
+  /// is_directory, not_found (parent), busy, quota_exceeded,
+  /// offset_beyond_end (a seed the target cannot give), and whatever the
+  /// filesystem says. Makes no syscall itself: the part file is vfs's.
   static errc begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_locks& locks,
                     const upload_request& req, std::unique_ptr<upload>& out);
   ~upload();
@@ -65,12 +67,13 @@ class upload {
   std::uint64_t written() const noexcept { return written_; }
   const std::string& path() const noexcept { return path_; }
 
-  /// Appends bytes. Errors: bad_request (more than announced),
+  /// Appends bytes. Errors: size_mismatch (more than announced),
   /// quota_exceeded, io errors (disk full: quota_exceeded is not used for
   /// ENOSPC; it is errc_from_errno). After an error the upload is dead.
   errc write(const char* data, std::size_t n);
 
-  /// Finishes: byte count must match the announced size, the digest (when
+  /// Finishes: byte count must match the announced size (else
+  /// size_mismatch), the digest (when
   /// `expected` is given) must match, then the part becomes the target.
   /// `actual` receives the computed digest. On checksum_mismatch the part file
   /// is deleted; on a count mismatch it is kept for resuming.
@@ -86,10 +89,7 @@ class upload {
   errc seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have);
 
   vfs::quota_ledger* quota_ = nullptr;
-  vfs::unique_fd dir_;    ///< O_PATH parent directory
-  vfs::unique_fd part_;   ///< the part file, O_RDWR
-  std::string leaf_;
-  std::string part_leaf_;
+  vfs::part_file part_;
   std::string path_;
   std::optional<std::uint64_t> size_;
   std::uint64_t offset_ = 0;
@@ -104,8 +104,5 @@ class upload {
   bool dead_ = false;
   bool done_ = false;
 };
-
-/// ".NAME.ferry-part" for "NAME".
-std::string part_name(std::string_view leaf);
 
 }  // namespace ferry::transfer

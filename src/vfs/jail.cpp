@@ -62,6 +62,13 @@ std::uint64_t usage_of(int dirfd, int depth) {
   return total;
 }
 
+/// SECURITY: the reserved-name rule, once for every path-taking operation of
+/// both protocols: a part file (".NAME.ferry-part") is an upload's private
+/// state, so no user operation may create, open, stat or move one. Only
+/// vfs::part_file, and remove_file (to reclaim an abandoned upload's space),
+/// act on them.
+bool reserved(std::string_view path) { return is_part_file(split(path).leaf); }
+
 }  // namespace
 
 std::string_view to_string(file_type t) noexcept {
@@ -85,6 +92,7 @@ std::optional<jail> jail::open(const std::filesystem::path& home, int& err) {
 }
 
 int jail::open_at(std::string_view path, int flags, unsigned mode) const {
+  if (reserved(path)) return -ENOENT;  // as if it were not there (listings hide it too)
   const std::string rel = relative(path);
   struct open_how how {};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
@@ -112,6 +120,7 @@ errc jail::check_dir(std::string_view path) const {
 }
 
 errc jail::stat(std::string_view path, dir_entry& out) const {
+  if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
@@ -125,6 +134,7 @@ errc jail::stat(std::string_view path, dir_entry& out) const {
 
 errc jail::list(std::string_view path, std::vector<dir_entry>& out) const {
   out.clear();
+  if (reserved(path)) return errc::reserved_name;
   int fd = open_at(path, O_RDONLY | O_DIRECTORY);
   if (fd == -ENOTDIR) {
     dir_entry e;
@@ -168,6 +178,7 @@ errc jail::make_dir(std::string_view path, bool parents) const {
     }
     return errc::ok;
   }
+  if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
@@ -177,6 +188,7 @@ errc jail::make_dir(std::string_view path, bool parents) const {
 
 errc jail::remove_dir(std::string_view path) const {
   if (path == "/") return errc::forbidden;
+  if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
@@ -205,6 +217,7 @@ errc jail::remove_file(std::string_view path, std::uint64_t* freed) const {
 
 errc jail::rename(std::string_view from, std::string_view to) const {
   if (from == "/") return errc::forbidden;
+  if (reserved(from) || reserved(to)) return errc::reserved_name;
   std::string target(to);
   if (check_dir(to) == errc::ok) target = join(to, split(from).leaf);
   if (target == from) return errc::ok;

@@ -78,8 +78,14 @@ std::string relative(std::string_view normalized) {
   return std::string(normalized.substr(1));
 }
 
+namespace {
+constexpr std::string_view part_suffix = ".ferry-part";
+}
+
+std::string part_name(std::string_view leaf) { return "." + std::string(leaf) + std::string(part_suffix); }
+
 bool is_part_file(std::string_view name) {
-  constexpr std::string_view suffix = ".ferry-part";
+  constexpr std::string_view suffix = part_suffix;
   return name.size() > suffix.size() + 1 && name.front() == '.' &&
          name.substr(name.size() - suffix.size()) == suffix;
 }

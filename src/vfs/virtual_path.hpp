@@ -28,7 +28,12 @@ std::string join(std::string_view dir, std::string_view name);
 /// The path relative to the home, as openat2 wants it: "/" -> ".", "/a/b" -> "a/b".
 std::string relative(std::string_view normalized);
 
-/// True for upload part files (".NAME.ferry-part"), which listings hide.
+/// True for upload part files (".NAME.ferry-part"): reserved names that
+/// listings hide and no user operation but an upload (vfs::part_file) or rm
+/// may touch.
 bool is_part_file(std::string_view name);
+
+/// ".NAME.ferry-part" for "NAME" (DESIGN §4): the one place it is spelled.
+std::string part_name(std::string_view leaf);
 
 }  // namespace ferry::vfs

@@ -136,7 +136,9 @@ TEST_F(Upload, CountMismatchKeepsPartForResume) {
   ASSERT_EQ(begin("/c", 10, u), errc::ok);
   ASSERT_EQ(u->write("12345", 5), errc::ok);
   std::string actual;
-  EXPECT_EQ(u->commit(std::nullopt, actual), errc::bad_request);
+  // Its own code now, still "400 bad_request" on the wire.
+  EXPECT_EQ(u->commit(std::nullopt, actual), errc::size_mismatch);
+  EXPECT_EQ(info(errc::size_mismatch).error, "bad_request");
   EXPECT_TRUE(fs::exists(home_ / ".c.ferry-part"));
   EXPECT_FALSE(fs::exists(home_ / "c"));
 }
@@ -144,7 +146,7 @@ TEST_F(Upload, CountMismatchKeepsPartForResume) {
 TEST_F(Upload, MoreThanAnnouncedIsRefused) {
   std::unique_ptr<upload> u;
   ASSERT_EQ(begin("/c", 3, u), errc::ok);
-  EXPECT_EQ(u->write("1234", 4), errc::bad_request);
+  EXPECT_EQ(u->write("1234", 4), errc::size_mismatch);
   EXPECT_EQ(u->write("1", 1), errc::bad_request);  // dead after an error
 }
 

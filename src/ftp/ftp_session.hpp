@@ -1,0 +1,136 @@
+// One FTP control connection (RFC 959 and its extensions): reads command
+// lines and answers them through one command table, with data connections
+// opened per transfer (data_channel.hpp). Built on the shared session
+// skeleton, so accounts, jail, quota ledger, path locks, token buckets,
+// registry, login throttle and xferlog are the native protocol's own.
+// Lives on one io_context for its whole life, so its members need no locks.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ftp/address.hpp"
+#include "ftp/command_line.hpp"
+#include "ftp/data_channel.hpp"
+#include "proto/errc.hpp"
+#include "session/session_base.hpp"
+
+namespace ferry::ftp {
+
+class name_codec;
+
+class ftp_session final : public session::session_base {
+ public:
+  ftp_session(asio::ip::tcp::socket control, session::server_context& ctx, std::uint64_t id,
+              std::string peer);
+  ~ftp_session() override;
+
+  /// One command: its verb, whether it needs a login, and its handler.
+  struct command_entry;
+
+ private:
+  using tcp = asio::ip::tcp;
+
+  asio::awaitable<bool> greet() override;
+  asio::awaitable<void> serve() override;
+  asio::awaitable<void> farewell(ending why) override;
+  bool busy() const override { return !reading_; }
+
+  asio::awaitable<bool> reply(int code, std::string_view text);
+  /// The errc table's FTP code and text, after `context` ("Rename failed").
+  asio::awaitable<bool> reply_error(errc e, std::string_view context = {});
+  asio::awaitable<bool> send_raw(std::string text);
+  /// Next command line: queued ones first, else read from the socket.
+  /// nullopt when the connection is gone.
+  asio::awaitable<std::optional<std::string>> next_line();
+  asio::awaitable<void> dispatch(const command& c);
+
+  // Path arguments: client bytes -> UTF-8 -> normalized virtual path. On
+  // failure a reply has been sent and nullopt is returned.
+  asio::awaitable<std::optional<std::string>> path_arg(const std::string& arg);
+  std::string to_client(const std::string& utf8) const;
+
+  // Data connections (ftp_transfers.cpp).
+  asio::awaitable<std::optional<tcp::socket>> open_data();
+  /// Runs `body` while watching the control connection for ABOR and for the
+  /// client going away. Returns false when the transfer was aborted.
+  asio::awaitable<bool> with_abort_watch(asio::awaitable<bool> body);
+  asio::awaitable<void> watch_control();
+  /// Waits briefly until the control connection is readable or hung up.
+  asio::awaitable<void> settle_control();
+  asio::awaitable<void> send_listing(const std::string& text);
+
+ public:
+  // Command handlers (ftp_session.cpp, ftp_files.cpp, ftp_transfers.cpp).
+  asio::awaitable<void> cmd_user(const std::string& arg);
+  asio::awaitable<void> cmd_pass(const std::string& arg);
+  asio::awaitable<void> cmd_quit(const std::string& arg);
+  asio::awaitable<void> cmd_simple(const std::string& arg);  // NOOP etc., by verb
+  asio::awaitable<void> cmd_feat(const std::string& arg);
+  asio::awaitable<void> cmd_opts(const std::string& arg);
+  asio::awaitable<void> cmd_help(const std::string& arg);
+  asio::awaitable<void> cmd_type(const std::string& arg);
+  asio::awaitable<void> cmd_mode(const std::string& arg);
+  asio::awaitable<void> cmd_stru(const std::string& arg);
+  asio::awaitable<void> cmd_stat(const std::string& arg);
+  asio::awaitable<void> cmd_pwd(const std::string& arg);
+  asio::awaitable<void> cmd_cwd(const std::string& arg);
+  asio::awaitable<void> cmd_cdup(const std::string& arg);
+  asio::awaitable<void> cmd_mkd(const std::string& arg);
+  asio::awaitable<void> cmd_rmd(const std::string& arg);
+  asio::awaitable<void> cmd_dele(const std::string& arg);
+  asio::awaitable<void> cmd_rnfr(const std::string& arg);
+  asio::awaitable<void> cmd_rnto(const std::string& arg);
+  asio::awaitable<void> cmd_size(const std::string& arg);
+  asio::awaitable<void> cmd_mdtm(const std::string& arg);
+  asio::awaitable<void> cmd_mlst(const std::string& arg);
+  asio::awaitable<void> cmd_hash(const std::string& arg);
+  asio::awaitable<void> cmd_rest(const std::string& arg);
+  asio::awaitable<void> cmd_pasv(const std::string& arg);
+  asio::awaitable<void> cmd_epsv(const std::string& arg);
+  asio::awaitable<void> cmd_port(const std::string& arg);
+  asio::awaitable<void> cmd_eprt(const std::string& arg);
+  asio::awaitable<void> cmd_list(const std::string& arg);
+  asio::awaitable<void> cmd_nlst(const std::string& arg);
+  asio::awaitable<void> cmd_mlsd(const std::string& arg);
+  asio::awaitable<void> cmd_retr(const std::string& arg);
+  asio::awaitable<void> cmd_stor(const std::string& arg);
+  asio::awaitable<void> cmd_appe(const std::string& arg);
+  asio::awaitable<void> cmd_stou(const std::string& arg);
+  asio::awaitable<void> cmd_abor(const std::string& arg);
+
+ private:
+  enum class listing { long_form, names, facts };
+  asio::awaitable<void> list_cmd(const std::string& arg, listing kind);
+  enum class store { replace, append, unique };
+  asio::awaitable<void> store_cmd(const std::string& arg, store mode);
+  asio::awaitable<bool> open_passive(bool extended);
+  /// PORT/EPRT: only to the control connection's own address.
+  asio::awaitable<void> set_active_target(std::optional<host_port> hp);
+
+  line_splitter lines_;
+  std::deque<std::string> queued_;  ///< lines read while a transfer ran
+  std::string rbuf_;
+  std::unique_ptr<name_codec> codec_;
+
+  std::string pending_user_;  ///< USER, waiting for PASS
+
+  std::string verb_;  ///< the command being handled
+  // Per-command state, cleared as it is used (vsftpd's habit).
+  std::uint64_t rest_ = 0;
+  std::string rnfr_;
+  std::string hash_algo_ = "xxh128";
+
+  data_channel data_;
+  bool epsv_all_ = false;
+  bool aborted_ = false;        ///< ABOR seen during the current transfer
+  bool control_gone_ = false;   ///< the client closed the control connection
+  bool closing_ = false;
+  bool reading_ = false;        ///< waiting for the next command (idle, for the gate)
+};
+
+}  // namespace ferry::ftp

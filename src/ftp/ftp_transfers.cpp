@@ -1,0 +1,368 @@
+// The FTP commands that set up or use a data connection: PASV, EPSV, PORT,
+// EPRT, LIST, NLST, MLSD, RETR, STOR, APPE, STOU — and ABOR while one runs.
+// The connection itself is data_channel's.
+#include <poll.h>
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/scram.hpp"
+#include "ftp/address.hpp"
+#include "ftp/listing.hpp"
+#include "ftp/name_codec.hpp"
+#include "ftp/reply.hpp"
+#include "ftp/ftp_session.hpp"
+#include "session/server_context.hpp"
+#include "session/stream_io.hpp"
+#include "session/use_nothrow.hpp"
+#include "vfs/download_file.hpp"
+#include "transfer/upload.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::ftp {
+namespace {
+
+using tcp = asio::ip::tcp;
+using session::use_nothrow;
+/// How long an upload's end waits for a vanished client's control FIN.
+constexpr auto commit_grace = std::chrono::microseconds(300);
+constexpr std::uint64_t small_upload = 64 * 1024;
+
+/// True when the peer has hung up the control connection (checked without
+/// blocking when a data connection ends: a killed client closes both, and an
+/// upload must then stay a part file instead of being committed).
+bool hung_up(tcp::socket& ctl) {
+  pollfd p{ctl.native_handle(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+}  // namespace
+
+asio::awaitable<bool> ftp_session::open_passive(bool extended) {
+  data_.reset();
+  std::error_code ec;
+  const auto local = socket_.local_endpoint(ec);
+  if (ec) co_return co_await reply(425, "Cannot open passive connection."), false;
+  if (!extended && !local.address().is_v4()) {
+    co_await reply(425, "PASV needs IPv4; use EPSV.");
+    co_return false;
+  }
+  const auto port = data_.listen(local.address(), ctx_.cfg.ftp.pasv_min, ctx_.cfg.ftp.pasv_max);
+  if (!port) {
+    spdlog::warn("ftp {}: no passive port available", id_);
+    co_await reply(425, "No passive port available.");
+    co_return false;
+  }
+  if (extended) co_await reply(229, epsv_text(*port));
+  else co_await reply(227, pasv_text(local.address().to_string(), *port));
+  co_return true;
+}
+
+asio::awaitable<void> ftp_session::cmd_pasv(const std::string&) {
+  if (epsv_all_) co_return (void)co_await reply(500, "PASV not allowed after EPSV ALL.");
+  co_await open_passive(false);
+}
+
+asio::awaitable<void> ftp_session::cmd_epsv(const std::string& arg) {
+  if (arg == "ALL" || arg == "all") {
+    epsv_all_ = true;
+    co_return (void)co_await reply(200, "EPSV ALL ok.");
+  }
+  std::error_code ec;
+  const auto local = socket_.local_endpoint(ec);
+  if (!arg.empty() && arg != (local.address().is_v4() ? "1" : "2"))
+    co_return (void)co_await reply(522, local.address().is_v4() ? "Use (1)" : "Use (2)");
+  co_await open_passive(true);
+}
+
+asio::awaitable<void> ftp_session::cmd_port(const std::string& arg) {
+  co_await set_active_target(parse_port_arg(arg));
+}
+
+asio::awaitable<void> ftp_session::cmd_eprt(const std::string& arg) {
+  co_await set_active_target(parse_eprt_arg(arg));
+}
+
+asio::awaitable<void> ftp_session::set_active_target(std::optional<host_port> hp) {
+  if (epsv_all_) co_return (void)co_await reply(500, verb_ + " not allowed after EPSV ALL.");
+  if (!ctx_.cfg.ftp.active) co_return (void)co_await reply(502, "Active mode is disabled; use PASV or EPSV.");
+  std::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  if (!hp || ec) co_return (void)co_await reply(501, "Illegal " + verb_ + " command.");
+  const auto target = asio::ip::make_address(hp->host, ec);
+  if (ec || !same_host(target, peer.address())) {
+    spdlog::warn("ftp {}: refused {} to {} (bounce attempt?)", id_, verb_, hp->host);
+    co_return (void)co_await reply(500, "Illegal " + verb_ + " command: only your own address is allowed.");
+  }
+  data_.connect_to(tcp::endpoint(target, hp->port));
+  co_await reply(200, verb_ + " command successful. Consider using PASV.");
+}
+
+asio::awaitable<std::optional<tcp::socket>> ftp_session::open_data() {
+  std::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  if (ec) {
+    data_.reset();
+    co_return std::nullopt;
+  }
+  co_return co_await data_.open(peer.address(), ctx_.cfg.ftp.data_timeout, id_);
+}
+
+asio::awaitable<void> ftp_session::watch_control() {
+  for (;;) {
+    std::string line;
+    for (;;) {
+      const auto r = lines_.next(line);
+      if (r == line_splitter::result::need_more) break;
+      if (r == line_splitter::result::too_long) {
+        queued_.emplace_back();  // answered with 500 after the transfer
+        continue;
+      }
+      auto c = parse_command(line);
+      if (c && c->verb == "ABOR") {
+        aborted_ = true;
+        co_return;
+      }
+      queued_.push_back(std::move(line));
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      control_gone_ = true;
+      co_return;
+    }
+    lines_.feed({rbuf_.data(), n});
+  }
+}
+
+asio::awaitable<void> ftp_session::settle_control() {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer t(socket_.get_executor(), commit_grace);
+  co_await (socket_.async_wait(tcp::socket::wait_read, use_nothrow) || t.async_wait(use_nothrow));
+}
+
+asio::awaitable<bool> ftp_session::with_abort_watch(asio::awaitable<bool> body) {
+  using namespace asio::experimental::awaitable_operators;
+  aborted_ = false;
+  auto r = co_await (std::move(body) || watch_control());
+  if (r.index() == 0) co_return std::get<0>(r);
+  co_return false;
+}
+
+asio::awaitable<void> ftp_session::send_listing(const std::string& text) {
+  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  co_await reply(150, "Here comes the directory listing.");
+  auto data = co_await open_data();
+  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
+  auto send = [](tcp::socket& s, const std::string& t) -> asio::awaitable<bool> {
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(t), use_nothrow);
+    co_return !ec;
+  };
+  const bool ok = co_await with_abort_watch(send(*data, text));
+  close_data(*data);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  co_await reply(ok ? 226 : 426, ok ? "Directory send OK." : "Failure writing network stream.");
+}
+
+asio::awaitable<void> ftp_session::list_cmd(const std::string& raw, listing kind) {
+  // Clients send ls options ("LIST -la dir"); they are accepted and ignored.
+  std::string arg = raw;
+  while (kind != listing::facts && arg.starts_with("-")) {
+    const auto sp = arg.find(' ');
+    arg = sp == std::string::npos ? std::string() : arg.substr(sp + 1);
+  }
+  std::string path = nav_.cwd;
+  if (!arg.empty()) {
+    auto p = co_await path_arg(arg);
+    if (!p) co_return;
+    path = *p;
+  }
+  if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok)
+    co_return (void)co_await reply(501, "MLSD needs a directory.");
+  std::vector<vfs::dir_entry> entries;
+  if (auto e = login_.jail->list(path, entries); e != errc::ok)
+    co_return (void)co_await reply(550, "Failed to list directory.");
+  std::string text;
+  const auto now = std::time(nullptr);
+  for (auto& e : entries) {
+    auto name = codec_->to_client(e.name);
+    if (!name) {
+      // One unrepresentable name must not break the whole listing.
+      spdlog::warn("ftp {}: skipping a name not representable in {}", id_, ctx_.cfg.ftp.encoding);
+      continue;
+    }
+    e.name = *name;
+    switch (kind) {
+      case listing::long_form: text += list_line(e, now); break;
+      case listing::names: text += e.name; break;
+      case listing::facts: text += mlsx_line(e, e.name); break;
+    }
+    text += "\r\n";
+  }
+  co_await send_listing(text);
+}
+
+asio::awaitable<void> ftp_session::cmd_list(const std::string& arg) { co_await list_cmd(arg, listing::long_form); }
+asio::awaitable<void> ftp_session::cmd_nlst(const std::string& arg) { co_await list_cmd(arg, listing::names); }
+asio::awaitable<void> ftp_session::cmd_mlsd(const std::string& arg) { co_await list_cmd(arg, listing::facts); }
+
+asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
+  const auto offset = std::exchange(rest_, 0);
+  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  auto p = co_await path_arg(arg);
+  if (!p) co_return data_.reset();
+  vfs::download_file f;
+  if (auto e = vfs::open_download(*login_.jail, *p, f); e != errc::ok) {
+    data_.reset();
+    co_return (void)co_await reply(info(e).ftp_code, "Failed to open file.");
+  }
+  if (offset > f.size) {
+    data_.reset();
+    co_return (void)co_await reply_error(errc::offset_beyond_end);
+  }
+  co_await reply(150, "Opening BINARY mode data connection for " + to_client(vfs::split(*p).leaf) + " (" +
+                          std::to_string(f.size) + " bytes).");
+  auto data = co_await open_data();
+  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
+  const auto started = std::chrono::steady_clock::now();
+  const std::uint64_t n = f.size - offset;
+  std::uint64_t sent = 0;
+  const bool ok = co_await with_abort_watch(session::send_file(
+      *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
+      [this] { touch(); }, sent));
+  close_data(*data);
+  log_transfer(*p, false, sent, started, ok);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");
+}
+
+asio::awaitable<void> ftp_session::cmd_stor(const std::string& arg) { co_await store_cmd(arg, store::replace); }
+asio::awaitable<void> ftp_session::cmd_appe(const std::string& arg) { co_await store_cmd(arg, store::append); }
+asio::awaitable<void> ftp_session::cmd_stou(const std::string& arg) { co_await store_cmd(arg, store::unique); }
+
+asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode) {
+  const auto offset = std::exchange(rest_, 0);
+  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  std::optional<std::string> p;
+  if (mode == store::unique) {
+    for (int i = 0; i < 16 && !p; ++i) {
+      const std::string name = "ferry." + auth::random_nonce(10);
+      std::string cand = vfs::join(nav_.cwd, name);
+      vfs::dir_entry e;
+      if (name.find('/') == std::string::npos && login_.jail->stat(cand, e) == errc::not_found) p = cand;
+    }
+    if (!p) co_return (void)co_await reply(450, "Could not pick a unique name.");
+  } else {
+    p = co_await path_arg(arg);
+    if (!p) co_return data_.reset();
+  }
+  auto& quota = session::fresh_quota(nav_);
+  if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) {
+    data_.reset();
+    co_return (void)co_await reply_error(errc::quota_exceeded);
+  }
+  transfer::upload_request ur;
+  ur.path = *p;
+  ur.seed_from_target = true;
+  if (mode == store::replace && offset > 0) {
+    ur.resume = true;
+    ur.offset = offset;
+  } else if (mode == store::append) {
+    ur.resume = true;
+    vfs::download_file existing;
+    if (vfs::open_download(*login_.jail, *p, existing) == errc::ok) ur.offset = existing.size;
+  } else {
+    ur.resume = false;
+  }
+  std::unique_ptr<transfer::upload> up;
+  if (auto e = transfer::upload::begin(*login_.jail, quota, ctx_.locks, ur, up); e != errc::ok) {
+    data_.reset();
+    // A missing parent is "cannot create", as vsftpd says it (553).
+    if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)
+      co_return (void)co_await reply(553, "Could not create file.");
+    co_return (void)co_await reply_error(e);
+  }
+  // GCC 12 double-destroys std::string temporaries of ?: inside co_await:
+  // build reply texts as named locals first.
+  std::string opening = "Ok to send data.";
+  if (mode == store::unique) opening = "FILE: " + to_client(vfs::split(*p).leaf);
+  co_await reply(150, opening);
+  auto data = co_await open_data();
+  if (!data) {
+    if (up->offset() == 0) up->abort(true);  // leave no empty part behind
+    co_return (void)co_await reply(425, "Failed to establish connection.");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  errc failure = errc::ok;
+  bool eof = false;
+  auto receive = [&](tcp::socket& s) -> asio::awaitable<bool> {
+    session::bulk_buffer buf;
+    session::low_watermark lowat(s);
+    lowat.set(buf.size());  // the size is unknown, but EOF always wakes the reader
+    const auto pace = pacing();
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);
+      if (ec == asio::error::eof) {
+        eof = true;
+        co_return true;
+      }
+      if (ec) co_return false;
+      touch();
+      if (failure = up->write(buf.data(), n); failure != errc::ok) co_return false;
+      if (pace.active()) co_await pace.wait(n);
+    }
+  };
+  co_await with_abort_watch(receive(*data));
+  close_data(*data);
+  // A killed client closes both connections, the data one first: EOF on data
+  // is then not completion. Its control FIN follows within microseconds, so
+  // look for it a moment before committing. Small uploads skip the wait: they
+  // arrive in one or two client writes, leaving no "middle" to be killed in,
+  // and the wait would otherwise cost a 4 KiB-file mirror ~40% of its rate.
+  if (eof && !control_gone_ && up->written() > small_upload && !hung_up(socket_))
+    co_await settle_control();
+  if (eof && (control_gone_ || hung_up(socket_))) {
+    eof = false;
+    control_gone_ = true;
+  }
+  std::string actual;
+  bool committed = false;
+  if (eof && failure == errc::ok && !aborted_) {
+    failure = up->commit(std::nullopt, actual);
+    committed = failure == errc::ok;
+  }
+  log_transfer(*p, true, up->written(), started, committed);
+  if (failure == errc::quota_exceeded) up->abort(true);
+  if (control_gone_) {
+    closing_ = true;
+    co_return;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_return (void)co_await reply(226, "ABOR successful.");
+  }
+  if (committed) co_return (void)co_await reply(226, "Transfer complete.");
+  if (failure == errc::quota_exceeded)
+    co_return (void)co_await reply_error(errc::quota_exceeded, "Upload discarded");
+  if (failure != errc::ok) co_return (void)co_await reply(451, "Local error writing the file.");
+  co_await reply(426, "Connection closed; transfer aborted (partial upload kept for resume).");
+}
+
+}  // namespace ferry::ftp

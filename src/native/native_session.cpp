@@ -1,0 +1,241 @@
+// Native session: framing loop, the op table, hello and SCRAM login.
+#include "native/native_session.hpp"
+
+#include <array>
+#include <string_view>
+
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/scram_server.hpp"
+#include "native/nav_ops.hpp"
+#include "native/open_upload.hpp"
+#include "proto/limits.hpp"
+#include "proto/request.hpp"
+#include "session/server_context.hpp"
+#include "session/use_nothrow.hpp"
+
+namespace ferry::native {
+namespace {
+
+using json = nlohmann::json;
+using session::use_nothrow;
+constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t out_flush_bytes = 256 * 1024;
+
+}  // namespace
+
+struct native_session::op_entry {
+  std::string_view name;
+  bool needs_login;
+  bool takes_body;
+  nav_handler nav;  ///< synchronous navigation op, or nullptr
+  asio::awaitable<bool> (native_session::*fn)(std::uint64_t, const json&, std::uint64_t);
+};
+
+namespace {
+
+using S = native_session;
+// Every op of the native protocol, once (DESIGN §2).
+constexpr std::array<native_session::op_entry, 17> ops{{
+    {"hello", false, false, nullptr, &S::on_hello},
+    {"auth", false, false, nullptr, &S::on_auth},
+    {"bye", false, false, nullptr, &S::on_bye},
+    {"pwd", true, false, nav::pwd, nullptr},
+    {"cd", true, false, nav::cd, nullptr},
+    {"ls", true, false, nav::ls, nullptr},
+    {"stat", true, false, nav::stat, nullptr},
+    {"mkdir", true, false, nav::mkdir, nullptr},
+    {"rmdir", true, false, nav::rmdir, nullptr},
+    {"rm", true, false, nav::rm, nullptr},
+    {"mv", true, false, nav::mv, nullptr},
+    {"quota", true, false, nav::quota, nullptr},
+    {"get", true, false, nullptr, &S::on_get},
+    {"put", true, true, nullptr, &S::on_put},
+    {"data", true, true, nullptr, &S::on_data},
+    {"commit", true, false, nullptr, &S::on_commit},
+    {"hash", true, false, nullptr, &S::on_hash},
+}};
+
+const native_session::op_entry* find_op(std::string_view name) {
+  for (const auto& op : ops)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+}  // namespace
+
+native_session::native_session(asio::ip::tcp::socket socket, session::server_context& ctx,
+                               std::uint64_t id, std::string peer)
+    : session_base(std::move(socket), ctx, id, std::move(peer), "ferry"), rbuf_(read_chunk) {}
+
+native_session::~native_session() {
+  // Uploads still open when the connection ends keep their part files for a
+  // resume; the log records them as incomplete.
+  for (auto& [id, u] : uploads_) log_transfer(u->up->path(), true, u->up->written(), u->started, false);
+}
+
+bool native_session::busy() const { return !reading_ || !uploads_.empty(); }
+
+asio::awaitable<void> native_session::farewell(ending) { co_await flush(); }
+
+asio::awaitable<void> native_session::serve() {
+  for (;;) {
+    json req;
+    std::uint64_t body = 0;
+    for (;;) {
+      const auto r = decoder_.next(req, body);
+      if (r == proto::frame_decoder::result::error) {
+        spdlog::warn("ferry {}: protocol error: {}", id_, proto::describe(decoder_.error()));
+        co_await send_error(0, errc::bad_request, std::string(proto::describe(decoder_.error())));
+        co_return;
+      }
+      if (r != proto::frame_decoder::result::frame) break;
+      touch();
+      if (!co_await dispatch(req, body) || closing_) co_return;
+      if (decoder_.body_remaining() > 0 && !co_await discard_body()) co_return;
+    }
+    if (!co_await flush()) co_return;
+    // Graceful shutdown: stop between requests, once no upload is open.
+    if (stopping() && uploads_.empty()) co_return;
+    reading_ = true;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    reading_ = false;
+    if (ec) co_return;
+    decoder_.feed({rbuf_.data(), n});
+  }
+}
+
+asio::awaitable<bool> native_session::discard_body() {
+  decoder_.take_body(decoder_.buffered());
+  while (decoder_.body_remaining() > 0) {
+    const auto want = std::min<std::uint64_t>(decoder_.body_remaining(), rbuf_.size());
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(rbuf_.data(), static_cast<std::size_t>(want)), use_nothrow);
+    if (ec) co_return false;
+    decoder_.body_read_externally(n);
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::send(const json& reply) {
+  out_ += proto::encode_frame(reply);
+  if (out_.size() >= out_flush_bytes) co_return co_await flush();
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::flush() {
+  if (out_.empty()) co_return true;
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_nothrow);
+  out_.clear();
+  if (out_.capacity() > 4 * out_flush_bytes) out_.shrink_to_fit();
+  co_return !ec;
+}
+
+asio::awaitable<bool> native_session::send_error(std::uint64_t id, errc e, const std::string& message) {
+  co_return co_await send(proto::error_reply(id, e, message));
+}
+
+asio::awaitable<bool> native_session::send_failure(std::uint64_t id, errc e, const std::string& subject) {
+  co_return co_await send(proto::failure_reply(id, e, subject));
+}
+
+asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t body) {
+  std::uint64_t id = 0;
+  std::string why;
+  auto env = proto::parse_envelope(req, id, why);
+  if (!env) co_return co_await send_error(id, errc::bad_request, why);
+  const auto* op = find_op(env->op);
+  if (body > 0 && (op == nullptr || !op->takes_body || !logged_in()))
+    co_return co_await send_error(id, errc::bad_request, "op \"" + env->op + "\" takes no body");
+  if (!greeted_ && env->op != "hello")
+    co_return co_await send_error(id, errc::bad_request, "the first frame must be hello");
+  // Unknown ops are 400 even before login; known ones need authentication.
+  if (op == nullptr) co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
+  if (op->needs_login && !logged_in()) co_return co_await send_error(id, errc::not_authenticated, "log in first");
+  if (op->nav != nullptr) {
+    json reply;
+    run_nav_op(op->nav, id, req, nav_, reply);
+    co_return co_await send(reply);
+  }
+  co_return co_await (this->*(op->fn))(id, req, body);
+}
+
+asio::awaitable<bool> native_session::on_hello(std::uint64_t id, const json& req, std::uint64_t) {
+  if (greeted_) co_return co_await send_error(id, errc::bad_request, "hello already done");
+  proto::fields f(req);
+  const auto version = f.req_u64("version");
+  if (!f.ok()) co_return co_await send_error(id, errc::bad_request, f.error());
+  if (version != static_cast<std::uint64_t>(limits::protocol_version))
+    co_return co_await send_error(id, errc::version_not_supported, "this server speaks version 1");
+  greeted_ = true;
+  json r = proto::reply(id);
+  r["version"] = limits::protocol_version;
+  r["server"] = "ferryd/0.1";
+  r["auth"] = json::array({"SCRAM-SHA-256"});
+  r["hash"] = json::array({"xxh128", "sha256", "md5"});
+  co_return co_await send(r);
+}
+
+asio::awaitable<bool> native_session::on_bye(std::uint64_t id, const json&, std::uint64_t) {
+  closing_ = true;
+  co_return co_await send(proto::reply(id));
+}
+
+asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req, std::uint64_t) {
+  if (logged_in()) co_return co_await send_error(id, errc::bad_request, "already authenticated");
+  proto::fields f(req);
+  auto mech = f.opt_str("mechanism");
+  const auto data = f.str("data");
+  if (!f.ok()) co_return co_await send_error(id, errc::bad_request, f.error());
+
+  auth::scram_server::step step;
+  if (mech) {
+    if (*mech != "SCRAM-SHA-256")
+      co_return co_await send_error(id, errc::bad_request, "unsupported mechanism; use SCRAM-SHA-256");
+    auto lookup = [this](std::string_view user) -> std::optional<auth::scram_verifier> {
+      auto acct = ctx_.accounts.find(user);
+      if (!acct) return std::nullopt;
+      return auth::parse_verifier(acct->scram);
+    };
+    scram_ = std::make_unique<auth::scram_server>(lookup, ctx_.secret);
+    step = scram_->client_first(data);
+    if (step.k == auth::scram_server::step::kind::cont) {
+      json r = proto::reply(id, 100);
+      r["data"] = step.data;
+      co_return co_await send(r);
+    }
+  } else {
+    if (!scram_) co_return co_await send_error(id, errc::bad_request, "auth step without a mechanism");
+    step = scram_->client_final(data);
+    scram_.reset();
+    if (step.k == auth::scram_server::step::kind::success)
+      co_return co_await finish_login(id, step.user, step.data);
+  }
+  scram_.reset();
+  const bool more = co_await login_failed(step.user, step.reason);
+  if (!co_await send_error(id, errc::auth_failed, "authentication failed")) co_return false;
+  co_return more;
+}
+
+asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::string& user,
+                                                   const std::string& server_final) {
+  switch (log_in(user)) {
+    case session::login_refusal::none: break;
+    case session::login_refusal::unknown_user:
+      co_return co_await send_error(id, errc::auth_failed, "authentication failed");
+    case session::login_refusal::too_many_sessions:
+      co_await send_error(id, errc::too_many_sessions, "too many sessions for this user");
+      co_return false;
+    case session::login_refusal::home_unavailable:
+      co_return co_await send_error(id, errc::internal, "home directory unavailable");
+  }
+  json r = proto::reply(id);
+  r["data"] = server_final;
+  r["user"] = user;
+  co_return co_await send(r);
+}
+
+}  // namespace ferry::native

@@ -1,0 +1,137 @@
+// Navigation op handlers.
+#include "native/nav_ops.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "proto/request.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::native {
+namespace {
+
+using json = nlohmann::json;
+using session::nav_state;
+
+json entry_json(const vfs::dir_entry& e) {
+  return json{{"name", e.name}, {"type", vfs::to_string(e.type)}, {"size", e.size},
+              {"mtime", e.mtime}, {"mode", e.mode}};
+}
+
+/// Resolves a path field against the cwd; on failure fills `reply` with a 400.
+bool path_field(std::uint64_t id, proto::fields& f, const char* key, const nav_state& st,
+                std::string& out, json& reply, bool required = true) {
+  auto raw = required ? std::optional<std::string>(f.str(key)) : f.opt_str(key);
+  if (!f.ok()) {
+    reply = proto::error_reply(id, errc::bad_request, f.error());
+    return false;
+  }
+  if (!raw) {
+    out = st.cwd;
+    return true;
+  }
+  std::string why;
+  auto p = vfs::resolve(st.cwd, *raw, why);
+  if (!p) {
+    reply = proto::error_reply(id, errc::bad_request, why);
+    return false;
+  }
+  out = std::move(*p);
+  return true;
+}
+
+json result(std::uint64_t id, errc e, const std::string& path, int ok_status = 200) {
+  if (e == errc::ok) return proto::reply(id, ok_status);
+  return proto::failure_reply(id, e, path);
+}
+
+}  // namespace
+
+namespace nav {
+
+void pwd(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
+  r = proto::reply(id);
+  r["path"] = st.cwd;
+}
+
+void cd(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r)) return;
+  if (auto e = st.jail->check_dir(p); e != errc::ok) return void(r = result(id, e, p));
+  st.cwd = p;
+  r = proto::reply(id);
+  r["path"] = p;
+}
+
+void ls(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r, false)) return;
+  std::vector<vfs::dir_entry> entries;
+  if (auto e = st.jail->list(p, entries); e != errc::ok) return void(r = result(id, e, p));
+  json arr = json::array();
+  for (const auto& e : entries) arr.push_back(entry_json(e));
+  r = proto::reply(id);
+  r["entries"] = std::move(arr);
+}
+
+void stat(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r)) return;
+  vfs::dir_entry e;
+  if (auto ec = st.jail->stat(p, e); ec != errc::ok) return void(r = result(id, ec, p));
+  r = proto::reply(id);
+  r["entry"] = entry_json(e);
+}
+
+void mkdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  const bool parents = f.boolean("parents", false);
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r)) return;
+  if (auto e = st.jail->make_dir(p, parents); e != errc::ok) return void(r = result(id, e, p));
+  r = proto::reply(id, 201);
+  r["path"] = p;
+}
+
+void rmdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r)) return;
+  if (st.holds_cwd(p))
+    return void(r = proto::error_reply(id, errc::busy, "directory is the current directory: " + p));
+  r = result(id, st.jail->remove_dir(p), p);
+}
+
+void rm(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string p;
+  if (!path_field(id, f, "path", st, p, r)) return;
+  std::uint64_t freed = 0;
+  auto& quota = session::fresh_quota(st);
+  const auto e = st.jail->remove_file(p, &freed);
+  if (e == errc::ok) quota.freed(freed);
+  r = result(id, e, p);
+}
+
+void mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  std::string from, to;
+  if (!path_field(id, f, "from", st, from, r) || !path_field(id, f, "to", st, to, r)) return;
+  if (st.holds_cwd(from))
+    return void(r = proto::error_reply(id, errc::busy, "directory is the current directory: " + from));
+  r = result(id, st.jail->rename(from, to), from + " -> " + to);
+}
+
+void quota(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
+  r = proto::reply(id);
+  const auto s = session::fresh_quota(st).get();
+  r["used"] = s.used;
+  r["limit"] = s.limit;
+}
+
+}  // namespace nav
+
+void run_nav_op(nav_handler fn, std::uint64_t id, const json& req, nav_state& st, json& reply) {
+  proto::fields f(req);
+  fn(id, f, st, reply);
+  if (!f.ok() && reply.value("status", 0) < 400) reply = proto::error_reply(id, errc::bad_request, f.error());
+}
+
+}  // namespace ferry::native

@@ -1,0 +1,39 @@
+// Navigation ops of the native protocol (pwd, cd, ls, stat, mkdir, rmdir, rm,
+// mv, quota): request fields in, reply JSON out. Synchronous and socket-free,
+// so they are unit-tested on a real directory without a server; every path
+// goes through vfs::resolve and then the jail. The op table that names them
+// is in native_session.cpp.
+#pragma once
+#include <cstdint>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "session/nav_state.hpp"
+
+namespace ferry::proto {
+class fields;
+}
+
+namespace ferry::native {
+
+/// One navigation op: reads its fields from `f`, acts through `st`, fills `reply`.
+using nav_handler = void (*)(std::uint64_t id, proto::fields& f, session::nav_state& st,
+                             nlohmann::json& reply);
+
+/// Runs `fn` on request `req`; a field of the wrong type becomes a 400.
+void run_nav_op(nav_handler fn, std::uint64_t id, const nlohmann::json& req, session::nav_state& st,
+                nlohmann::json& reply);
+
+namespace nav {
+void pwd(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void cd(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void ls(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void stat(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void mkdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void rmdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void rm(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void mv(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+void quota(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+}  // namespace nav
+
+}  // namespace ferry::native

@@ -1,0 +1,257 @@
+// Native protocol transfer ops: get, put (offset step and inline), data,
+// commit, hash. The file logic is socket-free (transfer/upload, download);
+// this file moves bytes between it and the socket, paced by the token buckets.
+#include <algorithm>
+#include <memory>
+
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "native/open_upload.hpp"
+#include "proto/limits.hpp"
+#include "proto/request.hpp"
+#include "session/server_context.hpp"
+#include "session/stream_io.hpp"
+#include "session/use_nothrow.hpp"
+#include "session/user_state.hpp"
+#include "transfer/digest.hpp"
+#include "vfs/digest_cache.hpp"
+#include "vfs/download_file.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::native {
+namespace {
+
+using json = nlohmann::json;
+using session::use_nothrow;
+
+/// Files up to this size are answered from the reply queue in one write, so a
+/// pipelined stream of small gets costs one syscall per batch, not per file.
+constexpr std::uint64_t small_file = 256 * 1024;
+constexpr std::size_t max_open_uploads = 64;
+/// Hashing a resumed prefix yields to other sessions after each slice.
+constexpr std::uint64_t hash_slice = 8u << 20;
+
+/// Resolves a path field; nullopt (with `why`) when missing or malformed.
+std::optional<std::string> resolve_field(proto::fields& f, const std::string& cwd, std::string& why) {
+  const auto raw = f.str("path");
+  if (!f.ok()) {
+    why = f.error();
+    return std::nullopt;
+  }
+  return vfs::resolve(cwd, raw, why);
+}
+
+std::string algo_field(proto::fields& f, std::string& why) {
+  auto a = f.opt_str("algo").value_or(std::string(transfer::default_algo));
+  if (f.ok() && !transfer::known_algo(a)) why = "unknown algo \"" + a + "\"; use xxh128, sha256 or md5";
+  return a;
+}
+
+}  // namespace
+
+asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, std::uint64_t) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto offset = f.u64("offset", 0);
+  const auto algo = algo_field(f, why);
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+
+  vfs::download_file file;
+  if (auto e = vfs::open_download(*login_.jail, *path, file); e != errc::ok)
+    co_return co_await send_failure(id, e, *path);
+  if (offset > file.size) co_return co_await send_failure(id, errc::offset_beyond_end, *path);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto cached = vfs::load_cached_digest(file.fd.get(), algo, file.st);
+  std::unique_ptr<transfer::digest> d;
+  if (!cached) {
+    d = transfer::digest::make(algo);
+    // The trailer covers the whole file, skipped prefix included.
+    if (!co_await session::hash_range(file.fd.get(), 0, offset, *d, [this] { touch(); }))
+      co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+  }
+  const std::uint64_t n = file.size - offset;
+  json head = proto::reply(id);
+  head["size"] = file.size;
+  head["offset"] = offset;
+  head["body"] = n;
+  out_ += proto::encode_frame(head);
+
+  const bool paced = pacing().active();
+  bool ok = true;
+  std::uint64_t sent = 0;
+  if (n <= small_file && !paced) {
+    // Small file: body goes into the reply queue with its header and trailer.
+    const auto at = out_.size();
+    out_.resize(at + n);
+    ok = session::pread_all(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
+    if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
+    if (ok) sent = n;
+  } else {
+    ok = co_await flush() &&
+         co_await send_file(socket_, file.fd.get(), offset, n, d.get(), pacing(),
+                            ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
+  }
+  if (!ok) {
+    // The header promised n bytes; a short body can only be signalled by
+    // closing the connection. The client keeps its part file.
+    spdlog::warn("session {}: get {} aborted", id_, *path);
+    log_transfer(*path, false, sent, started, false);
+    out_.clear();
+    co_return false;
+  }
+  std::string hex;
+  if (cached) {
+    hex = *cached;
+  } else {
+    hex = d->hex();
+    if (vfs::unchanged(file.fd.get(), file.st))
+      vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
+  }
+  log_transfer(*path, false, n, started, true);
+  json trailer = proto::reply(id);
+  trailer["algo"] = algo;
+  trailer["digest"] = hex;
+  co_return co_await send(trailer);
+}
+
+asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req, std::uint64_t) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto algo = algo_field(f, why);
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+  vfs::download_file file;
+  if (auto e = vfs::open_download(*login_.jail, *path, file); e != errc::ok)
+    co_return co_await send_failure(id, e, *path);
+  const auto hex = co_await session::file_digest(file, algo, [this] { touch(); });
+  if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+  json r = proto::reply(id);
+  r["algo"] = algo;
+  r["digest"] = *hex;
+  co_return co_await send(r);
+}
+
+asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
+  std::unique_ptr<session::bulk_buffer> buf;
+  session::low_watermark lowat(socket_);
+  while (decoder_.body_remaining() > 0) {
+    std::string_view chunk;
+    if (decoder_.buffered() > 0) {
+      chunk = decoder_.take_body(decoder_.buffered());
+    } else {
+      if (!buf) buf = std::make_unique<session::bulk_buffer>();
+      const auto want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(decoder_.body_remaining(), buf->size()));
+      lowat.set(want);  // never more than the body still owes
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf->data(), want), use_nothrow);
+      if (ec) co_return false;
+      decoder_.body_read_externally(n);
+      chunk = {buf->data(), n};
+    }
+    touch();
+    if (up != nullptr && failure == errc::ok) failure = up->write(chunk.data(), chunk.size());
+    if (pacing().active()) co_await pacing().wait(chunk.size());
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, std::uint64_t body) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, nav_.cwd, why);
+  const auto size = f.req_u64("size");
+  const auto algo = algo_field(f, why);
+  const bool resume = f.boolean("resume", true);
+  const auto digest = f.opt_str("digest");
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
+  const bool inline_put = digest.has_value();
+  if (inline_put && (body != size || size > limits::max_inline_body))
+    co_return co_await send_error(id, errc::bad_request,
+                                  "an inline put carries its whole file (at most 1 MiB) as body");
+  if (!inline_put && body > 0)
+    co_return co_await send_error(id, errc::bad_request, "a put with a body needs its digest");
+  if (uploads_.contains(id))
+    co_return co_await send_error(id, errc::bad_request, "an upload with this id is already open");
+  if (uploads_.size() >= max_open_uploads)
+    co_return co_await send_error(id, errc::too_many_uploads, std::string(info(errc::too_many_uploads).text));
+
+  transfer::upload_request ur;
+  ur.path = *path;
+  ur.size = size;
+  ur.algo = algo;
+  ur.resume = resume && !inline_put;
+  std::unique_ptr<transfer::upload> up;
+  const auto started = std::chrono::steady_clock::now();
+  if (auto e = transfer::upload::begin(*login_.jail, fresh_quota(nav_), ctx_.locks, ur, up); e != errc::ok) {
+    if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
+    co_return co_await send_failure(id, e, *path);
+  }
+  while (up->prefix_left() > 0) {
+    if (!up->hash_prefix(hash_slice)) co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
+    touch();
+    co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+  }
+  if (!inline_put) {
+    auto ou = std::make_unique<open_upload>();
+    ou->up = std::move(up);
+    ou->started = started;
+    json r = proto::reply(id);
+    r["offset"] = ou->up->offset();
+    uploads_.emplace(id, std::move(ou));
+    co_return co_await send(r);
+  }
+  errc failure = errc::ok;
+  if (!co_await receive_body(up.get(), failure)) {
+    log_transfer(*path, true, up->written(), started, false);
+    co_return false;
+  }
+  std::string actual;
+  if (failure == errc::ok) failure = up->commit(*digest, actual);
+  else up->abort(true);  // an inline put cannot be resumed: drop its part
+  log_transfer(*path, true, up->written(), started, failure == errc::ok);
+  if (failure != errc::ok) co_return co_await send_failure(id, failure, *path);
+  co_return co_await send(proto::reply(id, 201));
+}
+
+asio::awaitable<bool> native_session::on_data(std::uint64_t id, const json&, std::uint64_t) {
+  auto it = uploads_.find(id);
+  errc ignored = errc::ok;
+  if (it == uploads_.end()) {
+    if (!co_await receive_body(nullptr, ignored)) co_return false;
+    co_return co_await send_error(id, errc::bad_request, "no open upload with this id");
+  }
+  co_return co_await receive_body(it->second->up.get(), it->second->failure);
+}
+
+asio::awaitable<bool> native_session::on_commit(std::uint64_t id, const json& req, std::uint64_t) {
+  proto::fields f(req);
+  const auto digest = f.str("digest");
+  std::string why;
+  const auto algo = algo_field(f, why);
+  auto it = uploads_.find(id);
+  if (it == uploads_.end()) co_return co_await send_error(id, errc::bad_request, "no open upload with this id");
+  auto ou = std::move(it->second);
+  uploads_.erase(it);
+  auto& up = *ou->up;
+  if (!f.ok() || !why.empty()) {
+    log_transfer(up.path(), true, up.written(), ou->started, false);
+    co_return co_await send_error(id, errc::bad_request, f.ok() ? why : f.error());
+  }
+  errc e = ou->failure;
+  std::string actual;
+  if (e == errc::ok) e = up.commit(digest, actual);
+  log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok);
+  if (e == errc::ok) co_return co_await send(proto::reply(id, 201));
+  co_return co_await send_failure(id, e, up.path());
+}
+
+}  // namespace ferry::native

@@ -1,0 +1,184 @@
+// ferryd.toml parsing.
+#include "session/config.hpp"
+
+#include <cstdio>
+#include <system_error>
+
+#include <toml++/toml.h>
+
+#include "proto/units.hpp"
+
+namespace ferry::session {
+
+std::optional<endpoint_spec> parse_endpoint(const std::string& text) {
+  endpoint_spec ep;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    ep.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    ep.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (ep.host.empty()) ep.host = "0.0.0.0";
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const unsigned long p = std::stoul(port);
+  if (p > 65535) return std::nullopt;
+  ep.port = static_cast<std::uint16_t>(p);
+  return ep;
+}
+
+namespace {
+
+/// The [ftp] table.
+bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_config& ftp,
+              std::string& error) {
+  const auto* t = doc["ftp"].as_table();
+  if (t == nullptr) {
+    if (doc.contains("ftp")) {
+      error = file.string() + ": ftp must be a table ([ftp])";
+      return false;
+    }
+    return true;
+  }
+  auto bad = [&](const char* what) {
+    error = file.string() + ": ftp." + what;
+    return false;
+  };
+  if (auto v = (*t)["listen"]; v) {
+    auto s = v.value<std::string>();
+    auto ep = s ? parse_endpoint(*s) : std::nullopt;
+    if (!ep) return bad("listen must be \"HOST:PORT\"");
+    ftp.listen = *ep;
+  }
+  if (auto v = (*t)["pasv_ports"]; v) {
+    auto s = v.value<std::string>();
+    unsigned lo = 0, hi = 0;
+    char dash = 0;
+    if (!s || std::sscanf(s->c_str(), "%u%c%u", &lo, &dash, &hi) != 3 || dash != '-' || lo == 0 ||
+        hi > 65535 || lo > hi)
+      return bad("pasv_ports must be \"LOW-HIGH\", e.g. \"50000-50100\"");
+    ftp.pasv_min = static_cast<std::uint16_t>(lo);
+    ftp.pasv_max = static_cast<std::uint16_t>(hi);
+  }
+  for (auto [key, field] : {std::pair{"active", &ftp.active}, std::pair{"allow_plaintext", &ftp.allow_plaintext}}) {
+    if (auto v = (*t)[key]; v) {
+      auto b = v.value<bool>();
+      if (!b) return bad((std::string(key) + " must be true or false").c_str());
+      *field = *b;
+    }
+  }
+  if (auto v = (*t)["encoding"]; v) {
+    auto s = v.value<std::string>();
+    if (!s || s->empty()) return bad("encoding must be a name such as \"utf-8\" or \"gbk\"");
+    ftp.encoding = *s;
+  }
+  if (auto v = (*t)["data_timeout"]; v) {
+    auto i = v.value<std::int64_t>();
+    if (!i || *i <= 0) return bad("data_timeout must be a positive number of seconds");
+    ftp.data_timeout = std::chrono::seconds(*i);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool config::load(const std::filesystem::path& file, bool required, std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    if (!required) return true;
+    error = "config file not found: " + file.string();
+    return false;
+  }
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    error = file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+            std::string(e.description());
+    return false;
+  }
+  auto positive = [&](const char* key, auto& field) -> bool {
+    if (auto v = t[key]; v) {
+      auto i = v.value<std::int64_t>();
+      if (!i || *i < 0) {
+        error = file.string() + ": " + key + " must be a non-negative integer";
+        return false;
+      }
+      field = static_cast<std::remove_reference_t<decltype(field)>>(*i);
+    }
+    return true;
+  };
+  if (auto v = t["listen"]; v) {
+    auto s = v.value<std::string>();
+    auto ep = s ? parse_endpoint(*s) : std::nullopt;
+    if (!ep) {
+      error = file.string() + ": listen must be \"HOST:PORT\"";
+      return false;
+    }
+    listen = *ep;
+  }
+  std::int64_t idle = idle_timeout.count(), login = login_timeout.count();
+  std::int64_t drain = shutdown_timeout.count();
+  if (!positive("threads", threads) || !positive("idle_timeout", idle) ||
+      !positive("shutdown_timeout", drain) ||
+      !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
+      !positive("max_sessions_per_ip", max_sessions_per_ip) ||
+      !positive("max_auth_attempts", max_auth_attempts))
+    return false;
+  if (auto v = t["rate"]; v) {
+    auto s = v.value<std::string>();
+    auto r = s ? (s->empty() ? std::optional<std::uint64_t>(0) : parse_rate(*s)) : std::nullopt;
+    if (!r) {
+      error = file.string() + ": rate must be like \"100MiB/s\" (\"\" = unlimited)";
+      return false;
+    }
+    rate = *r;
+  }
+  if (auto v = t["download_method"]; v) {
+    auto s = v.value<std::string>();
+    if (!s || (*s != "copy" && *s != "sendfile")) {
+      error = file.string() + ": download_method must be \"copy\" or \"sendfile\"";
+      return false;
+    }
+    download_method = *s;
+  }
+  if (!load_ftp(t, file, ftp, error)) return false;
+  idle_timeout = std::chrono::seconds(idle);
+  login_timeout = std::chrono::seconds(login);
+  shutdown_timeout = std::chrono::seconds(drain);
+  return true;
+}
+
+std::string default_config_text() {
+  return R"(# ferryd settings. Every value shown is the built-in default; uncomment to change.
+# Command-line flags (--listen, --threads) override this file.
+
+# listen = "127.0.0.1:9021"
+# threads = 0                 # event loops; 0 = one per CPU core
+# idle_timeout = 300          # seconds without a request before a session is closed
+# login_timeout = 30          # seconds to complete hello + authentication
+# shutdown_timeout = 30       # on SIGTERM: seconds running transfers get to finish
+# max_sessions = 1024         # whole server
+# max_sessions_per_ip = 128
+# max_auth_attempts = 3       # failed logins before the connection is closed
+# rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
+# download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
+
+# [ftp]                       # the FTP front-end (RFC 959), off unless listen is set
+# listen = "127.0.0.1:2121"
+# pasv_ports = "50000-50100"  # passive data ports; default: any free port
+# active = false              # allow PORT/EPRT (only to the client's own address)
+# allow_plaintext = false     # accept PASS on non-loopback listeners (no TLS yet)
+# encoding = "utf-8"          # file names for legacy clients, e.g. "gbk"
+# data_timeout = 30           # seconds to wait for a data connection
+)";
+}
+
+}  // namespace ferry::session

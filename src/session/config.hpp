@@ -1,0 +1,57 @@
+// Server settings: embedded defaults, overridden by ROOT/ferryd.toml (or
+// --config), overridden by command-line flags.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace ferry::session {
+
+struct endpoint_spec {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9021;
+};
+
+/// Parses "HOST:PORT", "[V6]:PORT" or ":PORT". nullopt when malformed.
+std::optional<endpoint_spec> parse_endpoint(const std::string& text);
+
+/// The FTP front-end ([ftp] in ferryd.toml).
+struct ftp_config {
+  std::optional<endpoint_spec> listen;  ///< off unless set (or --ftp-listen)
+  std::uint16_t pasv_min = 0;           ///< passive port range; 0 = any free port
+  std::uint16_t pasv_max = 0;
+  bool active = false;                  ///< PORT/EPRT (only ever to the client's own address)
+  bool allow_plaintext = false;         ///< PASS on non-loopback listeners without TLS
+  std::string encoding = "utf-8";       ///< file names on the control connection
+  std::chrono::seconds data_timeout{30};  ///< waiting for a data connection
+};
+
+struct config {
+  std::filesystem::path root;
+  endpoint_spec listen;
+  unsigned threads = 0;                         ///< 0 = one per core
+  std::chrono::seconds idle_timeout{300};
+  std::chrono::seconds login_timeout{30};
+  /// SIGTERM/SIGINT: how long sessions busy with a transfer get to finish
+  /// before the server stops anyway (idle sessions close at once).
+  std::chrono::seconds shutdown_timeout{30};
+  unsigned max_sessions = 1024;                 ///< whole server
+  unsigned max_sessions_per_ip = 128;
+  unsigned max_auth_attempts = 3;               ///< per connection
+  std::uint64_t rate = 0;                       ///< whole-server bytes/s, 0 = unlimited
+  /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
+  /// bench/transfer.sh) or "sendfile".
+  std::string download_method = "copy";
+  ftp_config ftp;
+
+  /// Loads `file` over the defaults. A missing file is fine unless `required`.
+  /// Returns false and sets `error` on a bad file.
+  bool load(const std::filesystem::path& file, bool required, std::string& error);
+};
+
+/// The text `ferryd init` writes: every setting, commented, at its default.
+std::string default_config_text();
+
+}  // namespace ferry::session

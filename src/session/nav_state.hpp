@@ -1,0 +1,32 @@
+// Where a logged-in session stands in its user's home: the jail, the virtual
+// cwd, and the user's quota ledger. Both protocols' navigation and transfer
+// commands work on it. Owned by one session; no locking.
+#pragma once
+#include <string>
+
+namespace ferry::vfs {
+class jail;
+class quota_ledger;
+}  // namespace ferry::vfs
+
+namespace ferry::session {
+
+struct nav_state {
+  const vfs::jail* jail = nullptr;
+  std::string cwd = "/";
+  vfs::quota_ledger* quota = nullptr;  ///< the user's ledger (rm frees, quota reads)
+  /// The home must be re-measured before the ledger is next used (set at
+  /// login; done lazily so a login costs no walk of the home).
+  bool quota_stale = false;
+
+  /// True when `path` is the cwd or one of its ancestors (removing or moving
+  /// it would strand the session).
+  bool holds_cwd(const std::string& path) const {
+    return path == cwd || cwd.starts_with(path + "/");
+  }
+};
+
+/// The user's ledger, re-measuring the home first when it is stale.
+vfs::quota_ledger& fresh_quota(nav_state& st);
+
+}  // namespace ferry::session

@@ -1,0 +1,116 @@
+// The shared session skeleton: run loop, watchdog, gate hook, login helpers.
+#include "session/session_base.hpp"
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <ctime>
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "session/server_context.hpp"
+#include "vfs/jail.hpp"
+#include "session/use_nothrow.hpp"
+#include "session/user_state.hpp"
+
+namespace ferry::session {
+
+session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, std::uint64_t id,
+                           std::string peer, std::string_view service)
+    : socket_(std::move(socket)),
+      ctx_(ctx),
+      id_(id),
+      peer_(std::move(peer)),
+      peer_addr_(address_of(peer_)),
+      service_(service),
+      timer_(socket_.get_executor()) {}
+
+session_base::~session_base() { ctx_.registry.close(id_); }
+
+asio::awaitable<void> session_base::run() {
+  using namespace asio::experimental::awaitable_operators;
+  spdlog::info("{} {} open from {}", service_, id_, peer_);
+  deadline_ = clock::now() + ctx_.cfg.login_timeout;
+  // The gate may call from any thread: hop onto this session's loop, and do
+  // nothing if the session has ended by then.
+  ctx_.registry.on_stop(id_, [this, ex = socket_.get_executor(), alive = std::weak_ptr<bool>(alive_)] {
+    asio::post(ex, [this, alive] {
+      if (alive.lock()) request_stop();
+    });
+  });
+  try {
+    if (co_await greet()) co_await (serve() || watchdog());
+    if (ending_ == ending::normal && stop_requested_) ending_ = ending::shutdown;
+    co_await farewell(ending_);
+  } catch (const std::exception& e) {
+    // SECURITY: one bad session must never take the server down.
+    spdlog::error("{} {}: {}", service_, id_, e.what());
+  }
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  spdlog::info("{} {} closed{}{}", service_, id_, login_.user.empty() ? "" : " user=", login_.user);
+}
+
+void session_base::touch() {
+  if (logged_in_) deadline_ = clock::now() + ctx_.cfg.idle_timeout;
+}
+
+void session_base::request_stop() {
+  stop_requested_ = true;
+  timer_.cancel();
+}
+
+asio::awaitable<void> session_base::watchdog() {
+  for (;;) {
+    if (stop_requested_ && !busy()) {
+      spdlog::info("{} {}: closed for shutdown", service_, id_);
+      ending_ = ending::shutdown;
+      co_return;
+    }
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(use_nothrow);
+    if (clock::now() >= deadline_) {
+      spdlog::info("{} {}: {} timeout", service_, id_, logged_in_ ? "idle" : "login");
+      ending_ = ending::timeout;
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<bool> session_base::login_failed(const std::string& user, std::string_view reason) {
+  ++failed_auths_;
+  const auto delay = ctx_.throttle.record_failure(peer_addr_, clock::now());
+  spdlog::warn("{} {}: login failed for user \"{}\" from {}{}{}; delaying {} ms", service_, id_, user,
+               peer_addr_, reason.empty() ? "" : ": ", reason, delay.count());
+  asio::steady_timer wait(socket_.get_executor(), delay);
+  co_await wait.async_wait(use_nothrow);
+  co_return failed_auths_ < ctx_.cfg.max_auth_attempts;
+}
+
+login_refusal session_base::log_in(const std::string& user) {
+  const auto r = open_user_login(ctx_, id_, user, peer_addr_, login_, nav_);
+  if (r == login_refusal::none) {
+    logged_in_ = true;
+    touch();
+  }
+  return r;
+}
+
+pacer session_base::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }
+
+void session_base::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
+                                clock::time_point started, bool complete) {
+  transfer::xfer_record r;
+  r.end = std::time(nullptr);
+  r.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  r.host = peer_addr_;
+  r.bytes = bytes;
+  r.path = path;
+  r.incoming = incoming;
+  r.user = login_.user;
+  r.service = std::string(service_);
+  r.complete = complete;
+  ctx_.xfer_log.write(r);
+}
+
+}  // namespace ferry::session

@@ -1,0 +1,74 @@
+// Every live session, for limits (global, per address, per user), for the
+// admin socket, and as the shutdown *gate* (Seastar's habit): the server can
+// stop admitting sessions, ask every live one to finish, and wait for them
+// with a deadline. Sessions are tracked from admission to the end of their
+// coroutine, never fire-and-forget. Thread-safe: sessions on any loop call in.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace ferry::session {
+
+struct session_limits {
+  unsigned max_sessions = 0;         ///< 0 = unlimited
+  unsigned max_sessions_per_ip = 0;  ///< 0 = unlimited
+};
+
+class session_registry {
+ public:
+  using clock = std::chrono::steady_clock;
+  /// Asks one session to finish. Called with the registry's lock held, from
+  /// any thread: it must only post work to the session's own executor.
+  using stopper = std::function<void()>;
+
+  explicit session_registry(session_limits limits) : limits_(limits) {}
+
+  /// Admits a new connection from `addr`; returns its id, or 0 when a global
+  /// or per-address limit is reached or the gate is closed.
+  std::uint64_t open(const std::string& addr);
+  /// How session `id` is asked to finish. When the gate already asked
+  /// everyone, `stop` runs at once.
+  void on_stop(std::uint64_t id, stopper stop);
+  /// Binds an admitted session to `user`; false when the user already has
+  /// `max_for_user` sessions (0 = unlimited).
+  bool bind_user(std::uint64_t id, const std::string& user, unsigned max_for_user);
+  /// The session has ended (its coroutine is done); wakes wait_idle().
+  void close(std::uint64_t id);
+  std::size_t count() const;
+  /// Logged-in sessions of `user`.
+  unsigned user_count(const std::string& user) const;
+
+  // The gate.
+  /// Stops admitting: open() returns 0 from now on.
+  void close_gate();
+  bool gate_closed() const;
+  /// Closes the gate and asks every live session to finish (each decides
+  /// when: an idle one at once, a busy one after its transfer).
+  void stop_all();
+  /// Blocks until no session is left or `deadline` passes; true when none is
+  /// left. Never call it from an event-loop thread (it blocks that loop).
+  bool wait_idle(clock::time_point deadline);
+
+ private:
+  struct info {
+    std::string addr;
+    std::string user;
+    stopper stop;
+  };
+  session_limits limits_;
+  mutable std::mutex mu_;
+  std::condition_variable idle_;
+  std::uint64_t next_id_ = 1;
+  bool gate_closed_ = false;
+  bool stopping_ = false;
+  std::map<std::uint64_t, info> sessions_;
+  std::map<std::string, unsigned, std::less<>> per_addr_;
+  std::map<std::string, unsigned, std::less<>> per_user_;
+};
+
+}  // namespace ferry::session

@@ -1,0 +1,95 @@
+// Moving file bytes over sockets, shared by the native protocol and the FTP
+// front-end: bandwidth pacing by the user's and the server's token buckets,
+// bulk buffers sized by how many transfers run at once, and sending a file
+// range by copy (pread + send) or sendfile.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+namespace ferry::transfer {
+class digest;
+class rate_limiter;
+}  // namespace ferry::transfer
+namespace ferry::vfs {
+struct download_file;
+}
+
+namespace ferry::session {
+
+/// The two buckets a transfer draws from (either may be unlimited).
+struct pacer {
+  transfer::rate_limiter* user = nullptr;
+  transfer::rate_limiter* global = nullptr;
+  bool active() const;
+  /// Waits as the buckets require before `n` more bytes move.
+  asio::awaitable<void> wait(std::uint64_t n) const;
+};
+
+/// A bulk I/O buffer: 1 MiB while few transfers run, shrinking (to 64 KiB)
+/// as more run at once so the server's memory stays bounded (~24 MiB).
+class bulk_buffer {
+ public:
+  bulk_buffer();
+  ~bulk_buffer();
+  bulk_buffer(const bulk_buffer&) = delete;
+  bulk_buffer& operator=(const bulk_buffer&) = delete;
+  char* data() noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+/// While a big upload streams in, wake the reader only once a good slice has
+/// arrived (SO_RCVLOWAT): fewer, larger reads, writes and digest updates.
+/// Restores the default (1 byte) on destruction, before the socket goes back
+/// to reading small frames or commands.
+class low_watermark {
+ public:
+  explicit low_watermark(asio::ip::tcp::socket& s) : s_(s) {}
+  ~low_watermark() { set(1); }
+  low_watermark(const low_watermark&) = delete;
+  low_watermark& operator=(const low_watermark&) = delete;
+  /// Wake once `bytes` (at most 256 KiB) are queued. Callers must not ask for
+  /// more than the peer still owes them, or the last slice never wakes them
+  /// (EOF always does).
+  void set(std::size_t bytes);
+
+ private:
+  asio::ip::tcp::socket& s_;
+  int current_ = 1;
+};
+
+/// pread until `n` bytes are read; false on EOF (the file shrank) or error.
+bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off);
+
+/// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
+/// sendfile is used only when asked and no hashing is needed. `progress` runs
+/// after each chunk (the idle watchdog). False when the peer is gone or the
+/// file shrank. `sent` counts the bytes handed to the socket (for the log).
+asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
+                                transfer::digest* d, const pacer& p, bool use_sendfile,
+                                const std::function<void()>& progress, std::uint64_t& sent);
+
+/// Hashes bytes [from, from + n) of `fd` into `d` in slices, yielding to the
+/// event loop between them so a big file does not stall the thread's other
+/// sessions. False on a read error or a short file.
+asio::awaitable<bool> hash_range(int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+                                 const std::function<void()>& progress);
+
+/// The whole-file digest of `f`: the cached one while it is still valid,
+/// else computed with hash_range() and cached. nullopt on a read error.
+asio::awaitable<std::optional<std::string>> file_digest(const vfs::download_file& f,
+                                                        std::string_view algo,
+                                                        const std::function<void()>& progress);
+
+}  // namespace ferry::session

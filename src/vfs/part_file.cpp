@@ -1,0 +1,128 @@
+// Part-file operations over *at() calls.
+#include "vfs/part_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "proto/limits.hpp"
+#include "vfs/jail.hpp"
+#include "vfs/virtual_path.hpp"
+
+namespace ferry::vfs {
+
+errc part_file::open(const jail& j, std::string_view path, part_file& out) {
+  part_file p;
+  // SECURITY: a name the client chose may never be a part file: it would
+  // write into, or replace, another upload's part.
+  if (is_part_file(split(path).leaf)) return errc::reserved_name;
+  const int fd = j.open_parent(path, p.leaf_);
+  if (fd < 0) return errc_from_errno(-fd);
+  p.dir_ = unique_fd(fd);
+  if (p.leaf_.empty()) return errc::is_directory;  // "/"
+  p.part_leaf_ = part_name(p.leaf_);
+  if (p.part_leaf_.size() > limits::max_name) return errc::bad_name;
+  out = std::move(p);
+  return errc::ok;
+}
+
+errc part_file::create() {
+  // SECURITY: O_NOFOLLOW, so a symlink planted under the part name cannot
+  // redirect the writes.
+  const int fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return errc_from_errno(errno);
+  part_ = unique_fd(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return errc_from_errno(errno);
+  if (!S_ISREG(st.st_mode)) return errc::forbidden;
+  return errc::ok;
+}
+
+errc part_file::lock_key(path_key& out) const {
+  struct stat st {};
+  if (::fstat(dir_.get(), &st) != 0) return errc_from_errno(errno);
+  out = {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), leaf_};
+  return errc::ok;
+}
+
+errc part_file::replaced_size(std::uint64_t& out) const {
+  out = 0;
+  struct stat st {};
+  if (::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errno == ENOENT ? errc::ok : errc_from_errno(errno);
+  if (S_ISDIR(st.st_mode)) return errc::is_directory;
+  if (S_ISREG(st.st_mode) && st.st_nlink == 1) out = static_cast<std::uint64_t>(st.st_size);
+  return errc::ok;
+}
+
+errc part_file::size(std::uint64_t& out) const {
+  struct stat st {};
+  if (::fstat(part_.get(), &st) != 0) return errc_from_errno(errno);
+  out = static_cast<std::uint64_t>(st.st_size);
+  return errc::ok;
+}
+
+errc part_file::truncate(std::uint64_t n) {
+  if (::ftruncate(part_.get(), static_cast<off_t>(n)) != 0) return errc_from_errno(errno);
+  return errc::ok;
+}
+
+errc part_file::write_at(const char* data, std::size_t n, std::uint64_t off, std::size_t& done) {
+  done = 0;
+  while (done < n) {
+    const auto w = ::pwrite(part_.get(), data + done, n - done, static_cast<off_t>(off + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errc_from_errno(errno);
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  return errc::ok;
+}
+
+errc part_file::seed_from_target(std::uint64_t n) {
+  unique_fd src(::openat(dir_.get(), leaf_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!src || ::fstat(src.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) < n)
+    return errc::offset_beyond_end;  // nothing to continue from
+  if (auto e = truncate(0); e != errc::ok) return e;
+  loff_t in = 0, out = 0;
+  std::uint64_t left = n;
+  while (left > 0) {
+    const auto r = ::copy_file_range(src.get(), &in, part_.get(), &out, static_cast<std::size_t>(left), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return r == 0 ? errc::offset_beyond_end : errc_from_errno(errno);
+    left -= static_cast<std::uint64_t>(r);
+  }
+  return errc::ok;
+}
+
+errc part_file::commit() {
+  if (::renameat(dir_.get(), part_leaf_.c_str(), dir_.get(), leaf_.c_str()) != 0) return errc_from_errno(errno);
+  return errc::ok;
+}
+
+std::uint64_t part_file::discard() {
+  std::uint64_t n = 0;
+  if (size(n) != errc::ok) n = 0;
+  ::unlinkat(dir_.get(), part_leaf_.c_str(), 0);
+  return n;
+}
+
+errc part_size(const jail& j, std::string_view path, std::uint64_t& out) {
+  std::string leaf;
+  unique_fd dir(j.open_parent(path, leaf));
+  if (dir.get() < 0) return errc_from_errno(-dir.release());
+  if (leaf.empty() || is_part_file(leaf)) return errc::not_found;
+  struct stat st {};
+  if (::fstatat(dir.get(), part_name(leaf).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errc_from_errno(errno);
+  if (!S_ISREG(st.st_mode)) return errc::not_found;
+  out = static_cast<std::uint64_t>(st.st_size);
+  return errc::ok;
+}
+
+}  // namespace ferry::vfs

@@ -1,0 +1,67 @@
+// An upload's part file, ".NAME.ferry-part" beside its target: the kernel
+// edge of an upload. transfer::upload drives it (reserve, write, verify,
+// commit) without making a syscall of its own. Opened through the jail's
+// door (the parent resolves with openat2), then every call acts on the two
+// leaves with *at() calls that never follow a symlink.
+// Owned by one upload; not thread-safe.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "proto/errc.hpp"
+#include "vfs/path_locks.hpp"
+#include "vfs/unique_fd.hpp"
+
+namespace ferry::vfs {
+
+class jail;
+
+class part_file {
+ public:
+  /// Resolves the target `path` and its part name; creates nothing yet.
+  /// Errors: reserved_name (the target is itself a part name), is_directory
+  /// ("/"), bad_name (the part name would be too long), and whatever the
+  /// filesystem says (not_found for a missing parent).
+  static errc open(const jail& j, std::string_view path, part_file& out);
+  /// Opens the part file, creating it when missing (after the caller holds
+  /// the target's lock). forbidden when the part name holds something other
+  /// than a regular file.
+  errc create();
+
+  /// The lock key of the target: the parent's (dev, inode) and the leaf.
+  errc lock_key(path_key& out) const;
+  /// Bytes of the target that a commit would replace: its size when it is a
+  /// regular file with one link, else 0. is_directory when it is a directory.
+  errc replaced_size(std::uint64_t& out) const;
+  /// Bytes in the part file now.
+  errc size(std::uint64_t& out) const;
+  /// The part file's descriptor (O_RDWR), for hashing and the digest xattr.
+  int fd() const noexcept { return part_.get(); }
+
+  /// Cuts the part file to `n` bytes.
+  errc truncate(std::uint64_t n);
+  /// Writes all of `data` at `off`; `done` gets the bytes written, also on error.
+  errc write_at(const char* data, std::size_t n, std::uint64_t off, std::size_t& done);
+  /// Replaces the part's content with the first `n` bytes of the target (FTP
+  /// REST/APPE without a part file). offset_beyond_end when the target is
+  /// not a regular file of at least `n` bytes.
+  errc seed_from_target(std::uint64_t n);
+  /// Renames the part over the target: the only way a part becomes visible.
+  errc commit();
+  /// Deletes the part file; returns the bytes that left the disk.
+  std::uint64_t discard();
+
+ private:
+  unique_fd dir_;   ///< O_PATH parent directory
+  unique_fd part_;  ///< the part file, O_RDWR
+  std::string leaf_;
+  std::string part_leaf_;
+};
+
+/// The length of the part file of `path` (FTP SIZE of an interrupted
+/// upload, so clients can continue it); not_found when there is none.
+errc part_size(const jail& j, std::string_view path, std::uint64_t& out);
+
+}  // namespace ferry::vfs
