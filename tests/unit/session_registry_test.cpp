@@ -1,0 +1,101 @@
+// The session registry and its shutdown gate (session/session_registry.hpp):
+// limits per server, address and user; the gate stops admissions, asks every
+// live session to finish, and waits for them with a deadline.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "session/session_registry.hpp"
+
+using ferry::session::session_limits;
+using ferry::session::session_registry;
+using clock_type = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+TEST(SessionRegistry, GlobalAndPerAddressLimits) {
+  session_registry r({3, 2});
+  const auto a = r.open("10.0.0.1");
+  const auto b = r.open("10.0.0.1");
+  EXPECT_NE(a, 0u);
+  EXPECT_NE(b, 0u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(r.open("10.0.0.1"), 0u) << "third session from one address";
+  const auto c = r.open("10.0.0.2");
+  EXPECT_NE(c, 0u);
+  EXPECT_EQ(r.open("10.0.0.3"), 0u) << "over the global limit";
+  EXPECT_EQ(r.count(), 3u);
+  r.close(a);
+  EXPECT_NE(r.open("10.0.0.1"), 0u) << "a closed session frees its slot";
+}
+
+TEST(SessionRegistry, PerUserLimitAndCounts) {
+  session_registry r({0, 0});
+  const auto a = r.open("h"), b = r.open("h"), c = r.open("h");
+  EXPECT_TRUE(r.bind_user(a, "alex", 2));
+  EXPECT_TRUE(r.bind_user(b, "alex", 2));
+  EXPECT_FALSE(r.bind_user(c, "alex", 2));
+  EXPECT_EQ(r.user_count("alex"), 2u);
+  EXPECT_TRUE(r.bind_user(c, "bo", 0)) << "0 = unlimited";
+  r.close(a);
+  EXPECT_EQ(r.user_count("alex"), 1u);
+  r.close(a);  // closing twice is harmless (the listener closes after an exception)
+  EXPECT_EQ(r.count(), 2u);
+  EXPECT_FALSE(r.bind_user(a, "alex", 0)) << "a closed id cannot log in";
+}
+
+TEST(SessionGate, ClosedGateAdmitsNoOne) {
+  session_registry r({0, 0});
+  const auto a = r.open("h");
+  EXPECT_FALSE(r.gate_closed());
+  r.close_gate();
+  EXPECT_TRUE(r.gate_closed());
+  EXPECT_EQ(r.open("h"), 0u);
+  EXPECT_EQ(r.count(), 1u) << "sessions already admitted go on";
+  r.close(a);
+}
+
+TEST(SessionGate, StopAllAsksEverySessionIncludingLateRegistrations) {
+  session_registry r({0, 0});
+  const auto a = r.open("h"), b = r.open("h");
+  std::atomic<int> asked{0};
+  r.on_stop(a, [&] { ++asked; });
+  r.stop_all();
+  EXPECT_EQ(asked.load(), 1);
+  EXPECT_EQ(r.open("h"), 0u) << "stop_all closes the gate";
+  // A session that installs its hook after the request is asked at once.
+  r.on_stop(b, [&] { ++asked; });
+  EXPECT_EQ(asked.load(), 2);
+}
+
+TEST(SessionGate, WaitsForALiveSessionThenGivesUpAtTheDeadline) {
+  session_registry r({0, 0});
+  const auto id = r.open("h");
+  r.on_stop(id, [] {});  // this session ignores the request: still busy
+  r.stop_all();
+  const auto start = clock_type::now();
+  EXPECT_FALSE(r.wait_idle(start + 200ms)) << "the session is still live";
+  EXPECT_GE(clock_type::now() - start, 200ms) << "it waited for the deadline";
+  EXPECT_EQ(r.count(), 1u);
+  r.close(id);
+  EXPECT_TRUE(r.wait_idle(clock_type::now() + 10s));
+}
+
+TEST(SessionGate, WakesWhenTheLastSessionEnds) {
+  session_registry r({0, 0});
+  const auto a = r.open("h"), b = r.open("h");
+  // Each session finishes a moment after it is asked, on its own thread.
+  std::vector<std::thread> finishing;
+  for (auto id : {a, b})
+    r.on_stop(id, [&r, &finishing, id] {
+      finishing.emplace_back([&r, id] {
+        std::this_thread::sleep_for(20ms);
+        r.close(id);
+      });
+    });
+  r.stop_all();
+  EXPECT_TRUE(r.wait_idle(clock_type::now() + 30s));
+  EXPECT_EQ(r.count(), 0u);
+  for (auto& t : finishing) t.join();
+}
