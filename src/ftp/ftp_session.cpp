@@ -196,7 +196,7 @@ asio::awaitable<void> ftp_session::cmd_pass(const std::string& arg) {
                                         "use the ferry client or set ftp.allow_plaintext.");
   }
   const std::string user = std::exchange(pending_user_, {});
-  auto acct = ctx_.accounts.find(user);
+  auto acct = ctx_.accounts->find(user);
   bool ok = false;
   const auto now = std::chrono::steady_clock::now();
   if (acct) {

@@ -292,7 +292,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     ur.resume = false;
   }
   std::unique_ptr<transfer::upload> up;
-  if (auto e = transfer::upload::begin(*login_.jail, quota, ctx_.locks, ur, up); e != errc::ok) {
+  if (auto e = transfer::upload::begin(*login_.jail, quota, *ctx_.locks, ur, up); e != errc::ok) {
     data_.reset();
     // A missing parent is "cannot create", as vsftpd says it (553).
     if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)

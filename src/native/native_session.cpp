@@ -196,7 +196,7 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
     if (*mech != "SCRAM-SHA-256")
       co_return co_await send_error(id, errc::bad_request, "unsupported mechanism; use SCRAM-SHA-256");
     auto lookup = [this](std::string_view user) -> std::optional<auth::scram_verifier> {
-      auto acct = ctx_.accounts.find(user);
+      auto acct = ctx_.accounts->find(user);
       if (!acct) return std::nullopt;
       return auth::parse_verifier(acct->scram);
     };

@@ -191,7 +191,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (auto e = transfer::upload::begin(*login_.jail, fresh_quota(nav_), ctx_.locks, ur, up); e != errc::ok) {
+  if (auto e = transfer::upload::begin(*login_.jail, fresh_quota(nav_), *ctx_.locks, ur, up); e != errc::ok) {
     if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
     co_return co_await send_failure(id, e, *path);
   }

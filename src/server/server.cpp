@@ -16,7 +16,7 @@ namespace ferry::server {
 server::server(session::config cfg) {
   ctx_ = std::make_unique<session::server_context>(std::move(cfg));
   std::string error;
-  if (!ctx_->accounts.reload(error)) throw std::runtime_error(error);
+  if (!ctx_->accounts->reload(error)) throw std::runtime_error(error);
   ctx_->secret = session::load_or_create_secret(ctx_->cfg.root);
   pool_ = std::make_unique<io_pool>(ctx_->cfg.threads);
 }
@@ -63,7 +63,7 @@ int server::run() {
   std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
     if (ec) return;
     std::string error;
-    if (ctx_->accounts.reload(error)) spdlog::info("accounts reloaded");
+    if (ctx_->accounts->reload(error)) spdlog::info("accounts reloaded");
     else spdlog::error("reload failed: {}", error);
     hup.async_wait(on_hup);
   };

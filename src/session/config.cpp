@@ -2,7 +2,9 @@
 #include "session/config.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <system_error>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
@@ -52,13 +54,13 @@ bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_con
     return false;
   };
   if (auto v = (*t)["listen"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     auto ep = s ? parse_endpoint(*s) : std::nullopt;
     if (!ep) return bad("listen must be \"HOST:PORT\"");
     ftp.listen = *ep;
   }
   if (auto v = (*t)["pasv_ports"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     unsigned lo = 0, hi = 0;
     char dash = 0;
     if (!s || std::sscanf(s->c_str(), "%u%c%u", &lo, &dash, &hi) != 3 || dash != '-' || lo == 0 ||
@@ -69,18 +71,18 @@ bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_con
   }
   for (auto [key, field] : {std::pair{"active", &ftp.active}, std::pair{"allow_plaintext", &ftp.allow_plaintext}}) {
     if (auto v = (*t)[key]; v) {
-      auto b = v.value<bool>();
+      auto b = v.value_exact<bool>();
       if (!b) return bad((std::string(key) + " must be true or false").c_str());
       *field = *b;
     }
   }
   if (auto v = (*t)["encoding"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     if (!s || s->empty()) return bad("encoding must be a name such as \"utf-8\" or \"gbk\"");
     ftp.encoding = *s;
   }
   if (auto v = (*t)["data_timeout"]; v) {
-    auto i = v.value<std::int64_t>();
+    auto i = v.value_exact<std::int64_t>();
     if (!i || *i <= 0) return bad("data_timeout must be a positive number of seconds");
     ftp.data_timeout = std::chrono::seconds(*i);
   }
@@ -104,19 +106,26 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
             std::string(e.description());
     return false;
   }
+  // Integers only (value_exact: `true` is not 1), within the field's range
+  // (no wrapping), and timeouts below ten years (a deadline must not overflow).
   auto positive = [&](const char* key, auto& field) -> bool {
+    using field_type = std::remove_reference_t<decltype(field)>;
+    constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
+    constexpr std::int64_t max = std::is_same_v<field_type, std::int64_t>
+                                     ? ten_years
+                                     : static_cast<std::int64_t>(std::numeric_limits<field_type>::max());
     if (auto v = t[key]; v) {
-      auto i = v.value<std::int64_t>();
-      if (!i || *i < 0) {
-        error = file.string() + ": " + key + " must be a non-negative integer";
+      auto i = v.value_exact<std::int64_t>();
+      if (!i || *i < 0 || *i > max) {
+        error = file.string() + ": " + key + " must be an integer from 0 to " + std::to_string(max);
         return false;
       }
-      field = static_cast<std::remove_reference_t<decltype(field)>>(*i);
+      field = static_cast<field_type>(*i);
     }
     return true;
   };
   if (auto v = t["listen"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     auto ep = s ? parse_endpoint(*s) : std::nullopt;
     if (!ep) {
       error = file.string() + ": listen must be \"HOST:PORT\"";
@@ -133,7 +142,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("max_auth_attempts", max_auth_attempts))
     return false;
   if (auto v = t["rate"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     auto r = s ? (s->empty() ? std::optional<std::uint64_t>(0) : parse_rate(*s)) : std::nullopt;
     if (!r) {
       error = file.string() + ": rate must be like \"100MiB/s\" (\"\" = unlimited)";
@@ -142,7 +151,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     rate = *r;
   }
   if (auto v = t["download_method"]; v) {
-    auto s = v.value<std::string>();
+    auto s = v.value_exact<std::string>();
     if (!s || (*s != "copy" && *s != "sendfile")) {
       error = file.string() + ": download_method must be \"copy\" or \"sendfile\"";
       return false;

@@ -1,8 +1,12 @@
 // State shared by every session of one server: settings, accounts, login
 // throttle, session registry and the server secret. Each member is
-// thread-safe or immutable after start.
+// thread-safe or immutable after start. Accounts, quota ledgers (in `users`)
+// and path locks are interfaces: the embedded defaults (a TOML file,
+// in-process tables) are made here, and a shared store can take their place
+// without touching the sessions.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "auth/login_throttle.hpp"
@@ -20,7 +24,7 @@ namespace ferry::session {
 struct server_context {
   explicit server_context(config c)
       : cfg(std::move(c)),
-        accounts(cfg.root / "accounts.toml"),
+        accounts(std::make_unique<account_cache>(cfg.root / "accounts.toml")),
         registry({cfg.max_sessions, cfg.max_sessions_per_ip}),
         global_rate(cfg.rate),
         xfer_log(cfg.root / "log" / "xferlog") {}
@@ -28,12 +32,12 @@ struct server_context {
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
 
   const config cfg;
-  account_cache accounts;
+  std::unique_ptr<account_source> accounts;
   auth::login_throttle throttle;
   session_registry registry;
   user_table users;
   auth::login_cache login_cache;  ///< FTP PASS: recently verified passwords, keyed hashes only
-  vfs::path_locks locks;
+  std::unique_ptr<vfs::path_locks> locks = std::make_unique<vfs::local_path_locks>();
   transfer::rate_limiter global_rate;
   transfer::xferlog xfer_log;
   std::string secret;  ///< keys the fake SCRAM salts of unknown users

@@ -12,7 +12,7 @@ namespace ferry::session {
 
 login_refusal open_user_login(server_context& ctx, std::uint64_t session_id, const std::string& user,
                               const std::string& peer_addr, user_login& out, nav_state& nav) {
-  auto acct = ctx.accounts.find(user);
+  auto acct = ctx.accounts->find(user);
   if (!acct) return login_refusal::unknown_user;
   if (!ctx.registry.bind_user(session_id, user, acct->max_sessions)) {
     spdlog::warn("session {}: user {} refused: too many sessions", session_id, user);
@@ -27,14 +27,14 @@ login_refusal open_user_login(server_context& ctx, std::uint64_t session_id, con
   out.jail = std::make_unique<vfs::jail>(std::move(*j));
   out.user = user;
   out.state = ctx.users.get(user);
-  out.state->quota.set_limit(acct->quota);
+  out.state->quota->set_limit(acct->quota);
   out.state->rate.set_rate(acct->rate);
   nav.jail = out.jail.get();
-  nav.quota = &out.state->quota;
+  nav.quota = out.state->quota.get();
   // Re-measure the home (lazily) when no other session of the user is live:
   // files may have changed behind the server's back (the ledger ignores this
   // while uploads are open).
-  nav.quota_stale = !out.state->quota.known() || ctx.registry.user_count(user) <= 1;
+  nav.quota_stale = !out.state->quota->known() || ctx.registry.user_count(user) <= 1;
   ctx.throttle.record_success(peer_addr);
   spdlog::info("session {}: user {} logged in from {}", session_id, user, peer_addr);
   return login_refusal::none;

@@ -2,6 +2,7 @@
 // ledger and the bandwidth token bucket. Created on first login and kept for
 // the life of the server (a few hundred bytes per user).
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,15 +15,21 @@
 namespace ferry::session {
 
 struct user_state {
-  vfs::quota_ledger quota;
+  std::unique_ptr<vfs::quota_ledger> quota;
   transfer::rate_limiter rate;
 };
 
 class user_table {
  public:
+  /// Makes the quota ledger of a user seen for the first time.
+  using ledger_factory = std::function<std::unique_ptr<vfs::quota_ledger>(std::string_view user)>;
+
+  /// By default each user gets an in-process ledger (vfs::local_quota_ledger).
+  explicit user_table(ledger_factory make = {});
   std::shared_ptr<user_state> get(std::string_view user);
 
  private:
+  ledger_factory make_ledger_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<user_state>, std::less<>> users_;
 };

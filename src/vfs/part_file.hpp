@@ -26,8 +26,9 @@ class part_file {
   /// filesystem says (not_found for a missing parent).
   static errc open(const jail& j, std::string_view path, part_file& out);
   /// Opens the part file, creating it when missing (after the caller holds
-  /// the target's lock). forbidden when the part name holds something other
-  /// than a regular file.
+  /// the target's lock). Fails (forbidden for a fifo or device, is_directory,
+  /// forbidden for a symlink: never followed) when the part name holds
+  /// something other than a regular file.
   errc create();
 
   /// The lock key of the target: the parent's (dev, inode) and the leaf.

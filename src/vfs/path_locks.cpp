@@ -13,17 +13,21 @@ path_locks::guard& path_locks::guard::operator=(guard&& o) noexcept {
 }
 
 void path_locks::guard::reset() {
-  if (owner_ != nullptr) owner_->unlock(key_);
+  if (owner_ != nullptr) owner_->release(key_);
   owner_ = nullptr;
 }
 
 path_locks::guard path_locks::try_lock(path_key key) {
-  std::lock_guard lock(mu_);
-  if (!held_.insert(key).second) return {};
+  if (!acquire(key)) return {};
   return guard(this, std::move(key));
 }
 
-void path_locks::unlock(const path_key& key) {
+bool local_path_locks::acquire(const path_key& key) {
+  std::lock_guard lock(mu_);
+  return held_.insert(key).second;
+}
+
+void local_path_locks::release(const path_key& key) {
   std::lock_guard lock(mu_);
   held_.erase(key);
 }

@@ -1,7 +1,11 @@
 // One writer per file: uploads hold a lock on their target until they end.
 // Keys are (device, inode of the parent directory, leaf name), so two
 // spellings of one file (a symlinked directory, "a/../b") share a lock while
-// paths in different homes never collide. Shared by all sessions; thread-safe.
+// paths in different homes never collide.
+//
+// path_locks is the interface (a shared store can implement it for several
+// ferryd nodes on one filesystem); local_path_locks is the in-process table.
+// Implementations are thread-safe: every session of every user calls in.
 #pragma once
 #include <cstdint>
 #include <mutex>
@@ -38,12 +42,24 @@ class path_locks {
     path_key key_;
   };
 
+  virtual ~path_locks() = default;
+
   /// The lock on `key`, or an empty guard when someone else holds it.
   guard try_lock(path_key key);
 
- private:
-  void unlock(const path_key& key);
+ protected:
+  /// Takes `key` if free; false when held.
+  virtual bool acquire(const path_key& key) = 0;
+  virtual void release(const path_key& key) = 0;
+};
 
+/// The locks of one ferryd process.
+class local_path_locks final : public path_locks {
+ protected:
+  bool acquire(const path_key& key) override;
+  void release(const path_key& key) override;
+
+ private:
   std::mutex mu_;
   std::set<path_key> held_;
 };

@@ -2,7 +2,11 @@
 // plus bytes promised to uploads in progress (`reserved`). An upload reserves
 // what it will write before the first byte arrives, so two sessions of one
 // user can never jointly overshoot the limit, and moves bytes from reserved to
-// used as they land. Pure arithmetic behind a mutex: shared by every session of
+// used as they land.
+//
+// quota_ledger is the interface (a shared store can keep one ledger for
+// several ferryd nodes on one filesystem); local_quota_ledger is the
+// in-process one: pure arithmetic behind a mutex, shared by every session of
 // the user, on any thread.
 #pragma once
 #include <cstdint>
@@ -24,31 +28,50 @@ class quota_ledger {
 
   /// Sets the usage measured on disk. Ignored while uploads are open (their
   /// reservations and partial writes would be double-counted).
-  void resync(std::uint64_t used_on_disk);
+  virtual void resync(std::uint64_t used_on_disk) = 0;
   /// True once resync() has been called.
-  bool known() const;
-  void set_limit(std::uint64_t limit);
+  virtual bool known() const = 0;
+  virtual void set_limit(std::uint64_t limit) = 0;
 
   /// Reserves `add` bytes for an upload that will replace `replaced` bytes.
   /// False (nothing reserved) when it does not fit.
-  bool reserve(std::uint64_t add, std::uint64_t replaced);
+  virtual bool reserve(std::uint64_t add, std::uint64_t replaced) = 0;
   /// `n` reserved bytes were written to disk.
-  void wrote(std::uint64_t n);
+  virtual void wrote(std::uint64_t n) = 0;
   /// Returns `n` unused reserved bytes.
-  void release(std::uint64_t n);
+  virtual void release(std::uint64_t n) = 0;
   /// Writes `n` bytes without a prior reservation (uploads of unknown size);
   /// false when they do not fit.
-  bool grow(std::uint64_t n, std::uint64_t replaced);
+  virtual bool grow(std::uint64_t n, std::uint64_t replaced) = 0;
   /// `n` bytes left the disk (rm, replaced file, discarded part file).
-  void freed(std::uint64_t n);
+  virtual void freed(std::uint64_t n) = 0;
   /// Still within the limit, counting `replaced` as about to go away? (A
   /// limit lowered mid-upload makes this false.)
-  bool within(std::uint64_t replaced) const;
+  virtual bool within(std::uint64_t replaced) const = 0;
 
-  void open_upload();
-  void close_upload();
+  virtual void open_upload() = 0;
+  virtual void close_upload() = 0;
 
-  snapshot get() const;
+  virtual snapshot get() const = 0;
+
+  virtual ~quota_ledger() = default;
+};
+
+/// The ledger of one user in one ferryd process.
+class local_quota_ledger final : public quota_ledger {
+ public:
+  void resync(std::uint64_t used_on_disk) override;
+  bool known() const override;
+  void set_limit(std::uint64_t limit) override;
+  bool reserve(std::uint64_t add, std::uint64_t replaced) override;
+  void wrote(std::uint64_t n) override;
+  void release(std::uint64_t n) override;
+  bool grow(std::uint64_t n, std::uint64_t replaced) override;
+  void freed(std::uint64_t n) override;
+  bool within(std::uint64_t replaced) const override;
+  void open_upload() override;
+  void close_upload() override;
+  snapshot get() const override;
 
  private:
   mutable std::mutex mu_;

@@ -57,7 +57,7 @@ class NativeSession : public ::testing::Test {
     cfg.root = root_;
     ctx_ = std::make_unique<session::server_context>(cfg);
     std::string err;
-    ASSERT_TRUE(ctx_->accounts.reload(err)) << err;
+    ASSERT_TRUE(ctx_->accounts->reload(err)) << err;
     ctx_->secret = "test-secret";
     acc_ = std::make_unique<tcp::acceptor>(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     asio::co_spawn(io_, serve_one(*acc_, *ctx_), asio::detached);

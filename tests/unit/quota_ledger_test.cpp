@@ -11,6 +11,7 @@
 
 namespace {
 
+using ferry::vfs::local_quota_ledger;
 using ferry::vfs::quota_ledger;
 constexpr std::uint64_t MiB = 1 << 20;
 
@@ -40,7 +41,7 @@ TEST(QuotaLedger, FitsNeverOverflows) {
 }
 
 TEST(QuotaLedger, TwoUploadersCannotJointlyExceed) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 0, 100 * MiB);
   EXPECT_TRUE(q.reserve(60 * MiB, 0));
   EXPECT_FALSE(q.reserve(60 * MiB, 0));  // the first one's bytes are promised
@@ -49,7 +50,7 @@ TEST(QuotaLedger, TwoUploadersCannotJointlyExceed) {
 }
 
 TEST(QuotaLedger, WritesMoveReservedToUsedAndReleaseReturnsRest) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 5, 100 * MiB);
   ASSERT_TRUE(q.reserve(10 * MiB, 0));
   q.wrote(4 * MiB);
@@ -61,7 +62,7 @@ TEST(QuotaLedger, WritesMoveReservedToUsedAndReleaseReturnsRest) {
 }
 
 TEST(QuotaLedger, FreedSaturatesAtZero) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 100, 0);
   q.freed(1000);
   EXPECT_EQ(q.get().used, 0u);
@@ -70,7 +71,7 @@ TEST(QuotaLedger, FreedSaturatesAtZero) {
 }
 
 TEST(QuotaLedger, GrowChecksEachChunk) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 90, 100);
   EXPECT_TRUE(q.grow(10, 0));
   EXPECT_FALSE(q.grow(1, 0));
@@ -79,7 +80,7 @@ TEST(QuotaLedger, GrowChecksEachChunk) {
 }
 
 TEST(QuotaLedger, LoweredLimitIsSeenMidUpload) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 0, 100);
   ASSERT_TRUE(q.reserve(50, 0));
   EXPECT_TRUE(q.within(0));
@@ -88,7 +89,7 @@ TEST(QuotaLedger, LoweredLimitIsSeenMidUpload) {
 }
 
 TEST(QuotaLedger, ResyncIgnoredWhileUploadsOpen) {
-  quota_ledger q;
+  local_quota_ledger q;
   EXPECT_FALSE(q.known());
   q.resync(10);
   EXPECT_TRUE(q.known());
@@ -101,7 +102,7 @@ TEST(QuotaLedger, ResyncIgnoredWhileUploadsOpen) {
 }
 
 TEST(QuotaLedger, ConcurrentReservationsNeverOvershoot) {
-  quota_ledger q;
+  local_quota_ledger q;
   setup(q, 0, 1000);
   std::vector<std::thread> ts;
   std::atomic<int> granted{0};

@@ -61,8 +61,8 @@ class Upload : public ::testing::Test {
 
   fs::path home_;
   std::optional<ferry::vfs::jail> jail_;
-  ferry::vfs::quota_ledger quota_;
-  ferry::vfs::path_locks locks_;
+  ferry::vfs::local_quota_ledger quota_;
+  ferry::vfs::local_path_locks locks_;
 };
 
 TEST_F(Upload, CommitReplacesOnlyWhenVerified) {
