@@ -19,6 +19,7 @@
 #include "transfer/digest.hpp"
 #include "vfs/digest_cache.hpp"
 #include "vfs/download_file.hpp"
+#include "vfs/file_io.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/virtual_path.hpp"
 
@@ -90,7 +91,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     // Small file: body goes into the reply queue with its header and trailer.
     const auto at = out_.size();
     out_.resize(at + n);
-    ok = session::pread_all(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
+    ok = vfs::read_at(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
     if (ok) sent = n;
   } else {

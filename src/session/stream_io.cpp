@@ -1,7 +1,6 @@
 #include "session/stream_io.hpp"
 
 #include <sys/sendfile.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "transfer/digest.hpp"
 #include "vfs/digest_cache.hpp"
 #include "vfs/download_file.hpp"
+#include "vfs/file_io.hpp"
 #include "transfer/rate_limiter.hpp"
 #include "session/use_nothrow.hpp"
 
@@ -63,17 +63,6 @@ void low_watermark::set(std::size_t bytes) {
   s_.set_option(asio::socket_base::receive_low_watermark(v), ec);
 }
 
-bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off) {
-  std::size_t done = 0;
-  while (done < n) {
-    const auto r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    done += static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
 asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent) {
@@ -105,7 +94,7 @@ asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t 
   std::uint64_t left = n;
   while (left > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
-    if (!pread_all(fd, buf.data(), want, off)) co_return false;
+    if (!vfs::read_at(fd, buf.data(), want, off)) co_return false;
     if (d != nullptr) d->update(buf.data(), want);
     if (paced) co_await p.wait(want);
     auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), want), use_nothrow);

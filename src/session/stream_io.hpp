@@ -69,9 +69,6 @@ class low_watermark {
   int current_ = 1;
 };
 
-/// pread until `n` bytes are read; false on EOF (the file shrank) or error.
-bool pread_all(int fd, char* buf, std::size_t n, std::uint64_t off);
-
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
 /// sendfile is used only when asked and no hashing is needed. `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the

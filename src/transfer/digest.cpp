@@ -1,7 +1,6 @@
 // Digest implementations over libxxhash (XXH3-128) and OpenSSL EVP (SHA-256, MD5).
 #include "transfer/digest.hpp"
 
-#include <unistd.h>
 
 #include <cstdint>
 #include <stdexcept>
@@ -9,6 +8,8 @@
 
 #include <openssl/evp.h>
 #include <xxhash.h>
+
+#include "vfs/file_io.hpp"
 
 namespace ferry::transfer {
 namespace {
@@ -82,10 +83,9 @@ bool digest_fd_slice(int fd, std::uint64_t from, std::uint64_t length, digest& d
   const std::uint64_t end = from + length;
   while (off < end) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - off));
-    const auto n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
-    if (n <= 0) return false;
-    d.update(buf.data(), static_cast<std::size_t>(n));
-    off += static_cast<std::uint64_t>(n);
+    if (!vfs::read_at(fd, buf.data(), want, off)) return false;
+    d.update(buf.data(), want);
+    off += want;
   }
   return true;
 }
