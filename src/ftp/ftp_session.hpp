@@ -63,6 +63,9 @@ class ftp_session final : public session::session_base {
   /// Waits briefly until the control connection is readable or hung up.
   asio::awaitable<void> settle_control();
   asio::awaitable<void> send_listing(const std::string& text);
+  /// After a data transfer: true (and the replies sent) when the client
+  /// aborted it or went away, so the caller sends no completion reply.
+  asio::awaitable<bool> ended_early();
 
  public:
   // Command handlers (ftp_session.cpp, ftp_files.cpp, ftp_transfers.cpp).

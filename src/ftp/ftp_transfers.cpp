@@ -152,6 +152,19 @@ asio::awaitable<bool> ftp_session::with_abort_watch(asio::awaitable<bool> body) 
   co_return false;
 }
 
+asio::awaitable<bool> ftp_session::ended_early() {
+  if (control_gone_) {
+    closing_ = true;  // nobody is left to answer
+    co_return true;
+  }
+  if (aborted_) {
+    co_await reply(426, "Connection closed; transfer aborted.");
+    co_await reply(226, "ABOR successful.");
+    co_return true;
+  }
+  co_return false;
+}
+
 asio::awaitable<void> ftp_session::send_listing(const std::string& text) {
   if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
   co_await reply(150, "Here comes the directory listing.");
@@ -163,14 +176,7 @@ asio::awaitable<void> ftp_session::send_listing(const std::string& text) {
   };
   const bool ok = co_await with_abort_watch(send(*data, text));
   close_data(*data);
-  if (control_gone_) {
-    closing_ = true;
-    co_return;
-  }
-  if (aborted_) {
-    co_await reply(426, "Connection closed; transfer aborted.");
-    co_return (void)co_await reply(226, "ABOR successful.");
-  }
+  if (co_await ended_early()) co_return;
   co_await reply(ok ? 226 : 426, ok ? "Directory send OK." : "Failure writing network stream.");
 }
 
@@ -242,14 +248,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
       [this] { touch(); }, sent));
   close_data(*data);
   log_transfer(*p, false, sent, started, ok);
-  if (control_gone_) {
-    closing_ = true;
-    co_return;
-  }
-  if (aborted_) {
-    co_await reply(426, "Connection closed; transfer aborted.");
-    co_return (void)co_await reply(226, "ABOR successful.");
-  }
+  if (co_await ended_early()) co_return;
   co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");
 }
 
@@ -350,14 +349,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   }
   log_transfer(*p, true, up->written(), started, committed);
   if (failure == errc::quota_exceeded) up->abort(true);
-  if (control_gone_) {
-    closing_ = true;
-    co_return;
-  }
-  if (aborted_) {
-    co_await reply(426, "Connection closed; transfer aborted.");
-    co_return (void)co_await reply(226, "ABOR successful.");
-  }
+  if (co_await ended_early()) co_return;
   if (committed) co_return (void)co_await reply(226, "Transfer complete.");
   if (failure == errc::quota_exceeded)
     co_return (void)co_await reply_error(errc::quota_exceeded, "Upload discarded");
