@@ -77,8 +77,9 @@ asio::awaitable<void> ftp_session::cmd_rnfr(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok || *p == "/")
-    co_return (void)co_await reply(550, "RNFR command failed: no such file or directory.");
+  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok)
+    co_return (void)co_await reply_error(ec, "RNFR command failed");
+  if (*p == "/") co_return (void)co_await reply_error(errc::forbidden, "RNFR command failed");
   rnfr_ = *p;
   co_await reply(350, "Ready for RNTO.");
 }
@@ -111,7 +112,8 @@ asio::awaitable<void> ftp_session::cmd_size(const std::string& arg) {
     vfs::download_file f;  // follow the link inside the jail
     if (vfs::open_download(*login_.jail, *p, f) == errc::ok) co_return (void)co_await reply(213, std::to_string(f.size));
   }
-  if (ec != errc::ok || e.type != vfs::file_type::file) co_return (void)co_await reply(550, "Could not get file size.");
+  if (ec != errc::ok) co_return (void)co_await reply(info(ec).ftp_code, "Could not get file size.");
+  if (e.type != vfs::file_type::file) co_return (void)co_await reply(550, "Could not get file size.");
   co_await reply(213, std::to_string(e.size));
 }
 
@@ -119,8 +121,8 @@ asio::awaitable<void> ftp_session::cmd_mdtm(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::download_file f;
-  if (vfs::open_download(*login_.jail, *p, f) != errc::ok)
-    co_return (void)co_await reply(550, "Could not get file modification time.");
+  if (auto e = vfs::open_download(*login_.jail, *p, f); e != errc::ok)
+    co_return (void)co_await reply(info(e).ftp_code, "Could not get file modification time.");
   co_await reply(213, mdtm_time(f.st.st_mtim.tv_sec));
 }
 
@@ -129,7 +131,7 @@ asio::awaitable<void> ftp_session::cmd_mlst(const std::string& arg) {
   auto p = co_await path_arg(target);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok) co_return (void)co_await reply_error(ec);
   std::vector<std::string> facts{mlsx_line(e, to_client(*p))};
   co_await send_raw(multiline(250, "Listing " + to_client(*p), facts, "End"));
 }
@@ -168,7 +170,7 @@ asio::awaitable<void> ftp_session::cmd_stat(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   std::vector<vfs::dir_entry> entries;
-  if (auto e = login_.jail->list(*p, entries); e != errc::ok) co_return (void)co_await reply(550, "No such file or directory.");
+  if (auto e = login_.jail->list(*p, entries); e != errc::ok) co_return (void)co_await reply_error(e);
   std::vector<std::string> lines;
   const auto now = std::time(nullptr);
   for (auto& e : entries) {

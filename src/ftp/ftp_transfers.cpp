@@ -197,7 +197,7 @@ asio::awaitable<void> ftp_session::list_cmd(const std::string& raw, listing kind
     co_return (void)co_await reply(501, "MLSD needs a directory.");
   std::vector<vfs::dir_entry> entries;
   if (auto e = login_.jail->list(path, entries); e != errc::ok)
-    co_return (void)co_await reply(550, "Failed to list directory.");
+    co_return (void)co_await reply(info(e).ftp_code, "Failed to list directory.");
   std::string text;
   const auto now = std::time(nullptr);
   for (auto& e : entries) {
@@ -296,6 +296,8 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     // A missing parent is "cannot create", as vsftpd says it (553).
     if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)
       co_return (void)co_await reply(553, "Could not create file.");
+    if (e == errc::busy)
+      co_return (void)co_await reply(info(e).ftp_code, "File busy: another upload of it is in progress.");
     co_return (void)co_await reply_error(e);
   }
   // GCC 12 double-destroys std::string temporaries of ?: inside co_await:

@@ -10,11 +10,12 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 22> table{{
+constexpr std::array<errc_info, 23> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
-    {400, "bad_request", 553, "names ending in .ferry-part are reserved"},
+    {400, "bad_request", 553, "file name too long"},
+    {400, "bad_request", 553, "names of the form .NAME.ferry-part are reserved"},
     {400, "bad_request", 554, "offset is beyond the end of the file"},
     {400, "bad_request", 451, "byte count does not match the announced size"},
     {505, "version_not_supported", 500, "protocol version not supported"},
@@ -26,7 +27,7 @@ constexpr std::array<errc_info, 22> table{{
     {409, "not_empty", 550, "directory not empty"},
     {409, "is_directory", 550, "is a directory"},
     {409, "not_directory", 550, "not a directory"},
-    {409, "busy", 450, "busy: another upload of it is in progress"},
+    {409, "busy", 450, "busy"},
     {413, "quota_exceeded", 552, "quota exceeded"},
     {422, "checksum_mismatch", 451, "checksum mismatch"},
     {429, "too_many_sessions", 421, "too many sessions"},
@@ -84,7 +85,7 @@ errc errc_from_errno(int err) noexcept {
     case ELOOP:   // magic link or symlink loop
       return errc::forbidden;
     case ENAMETOOLONG:
-      return errc::bad_name;
+      return errc::name_too_long;
     case EINVAL:
       return errc::bad_request;
     case EDQUOT:

@@ -12,7 +12,8 @@ namespace ferry {
 enum class errc {
   ok = 0,
   bad_request,        ///< malformed request: wrong type, missing field, bad syntax
-  bad_name,           ///< a path the server will not use (too long, NUL, bad encoding)
+  bad_name,           ///< a path the server will not use (NUL, bad encoding, too deep)
+  name_too_long,      ///< a component over 255 bytes (with the part-file affixes)
   reserved_name,      ///< ".NAME.ferry-part": only an upload may create or touch it
   offset_beyond_end,  ///< resume / REST offset past the data there is
   size_mismatch,      ///< an upload's bytes differ from its announced size

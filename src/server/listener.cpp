@@ -59,9 +59,11 @@ void listener::close() {
 }
 
 asio::awaitable<void> listener::refuse(tcp::socket sock) {
-  const std::string frame = proto_ == protocol::ftp
-                                ? ftp::error_reply(errc::too_many_sessions)
-                                : proto::encode_frame(proto::failure_reply(0, errc::too_many_sessions, "try again later"));
+  constexpr auto e = errc::too_many_sessions;
+  const std::string frame =
+      proto_ == protocol::ftp
+          ? ftp::reply(info(e).ftp_code, "Too many connections; try again later.")
+          : proto::encode_frame(proto::error_reply(0, e, "too many sessions; try again later"));
   co_await asio::async_write(sock, asio::buffer(frame), use_nothrow);
   std::error_code ec;
   sock.close(ec);

@@ -42,7 +42,7 @@ int server::run() {
     if (ec) return;
     if (drainer.joinable()) {
       spdlog::warn("signal {} again: stopping now", sig);
-      pool_->stop();
+      ctx_->registry.release_waiters();  // the drainer stops the pool at once
       return;
     }
     const auto timeout = ctx_->cfg.shutdown_timeout;
@@ -52,7 +52,9 @@ int server::run() {
     ctx_->registry.stop_all();
     drainer = std::thread([this, deadline = std::chrono::steady_clock::now() + timeout] {
       if (ctx_->registry.wait_idle(deadline)) spdlog::info("all sessions finished; stopping");
-      else spdlog::warn("{} session(s) still busy after the shutdown timeout; stopping anyway", ctx_->registry.count());
+      else if (std::chrono::steady_clock::now() >= deadline)
+        spdlog::warn("{} session(s) still busy after the shutdown timeout; stopping anyway", ctx_->registry.count());
+      else spdlog::warn("{} session(s) still busy; stopping now", ctx_->registry.count());
       pool_->stop();
     });
     stop_signals.async_wait(on_stop);

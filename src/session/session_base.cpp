@@ -1,18 +1,26 @@
 // The shared session skeleton: run loop, watchdog, gate hook, login helpers.
 #include "session/session_base.hpp"
 
-#include <asio/experimental/awaitable_operators.hpp>
+#include <array>
 #include <ctime>
 
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "session/server_context.hpp"
-#include "vfs/jail.hpp"
 #include "session/use_nothrow.hpp"
 #include "session/user_state.hpp"
+#include "vfs/jail.hpp"
 
 namespace ferry::session {
+namespace {
+
+/// Bounds of the lingering close: how long and how much input to wait out.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 1 << 20;
+
+}  // namespace
 
 session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, std::uint64_t id,
                            std::string peer, std::string_view service)
@@ -41,14 +49,36 @@ asio::awaitable<void> session_base::run() {
     if (co_await greet()) co_await (serve() || watchdog());
     if (ending_ == ending::normal && stop_requested_) ending_ = ending::shutdown;
     co_await farewell(ending_);
+    co_await close_gracefully();
   } catch (const std::exception& e) {
     // SECURITY: one bad session must never take the server down.
     spdlog::error("{} {}: {}", service_, id_, e.what());
   }
   std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   spdlog::info("{} {} closed{}{}", service_, id_, login_.user.empty() ? "" : " user=", login_.user);
+}
+
+asio::awaitable<void> session_base::close_gracefully() {
+  using namespace asio::experimental::awaitable_operators;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  // Closing with unread input (a request pipelined behind the last one
+  // answered) makes the kernel reset the connection, and a reset discards
+  // replies still on their way. So read until the client's FIN, bounded.
+  asio::steady_timer t(socket_.get_executor(), linger_time);
+  co_await (drain_input() || t.async_wait(use_nothrow));
+}
+
+asio::awaitable<void> session_base::drain_input() {
+  std::array<char, 16 * 1024> buf;
+  std::size_t total = 0;
+  while (total < linger_bytes) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_nothrow);
+    if (ec) co_return;
+    total += n;
+  }
 }
 
 void session_base::touch() {

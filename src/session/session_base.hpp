@@ -88,6 +88,10 @@ class session_base {
  private:
   asio::awaitable<void> watchdog();
   void request_stop();
+  /// Ends the connection without a reset: FIN after what was sent, then
+  /// drops what the client still sends, until its FIN or a short bound.
+  asio::awaitable<void> close_gracefully();
+  asio::awaitable<void> drain_input();
 
   const std::string_view service_;
   asio::steady_timer timer_;

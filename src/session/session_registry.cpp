@@ -86,7 +86,14 @@ void session_registry::stop_all() {
 
 bool session_registry::wait_idle(clock::time_point deadline) {
   std::unique_lock lock(mu_);
-  return idle_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
+  idle_.wait_until(lock, deadline, [this] { return sessions_.empty() || released_; });
+  return sessions_.empty();
+}
+
+void session_registry::release_waiters() {
+  std::lock_guard lock(mu_);
+  released_ = true;
+  idle_.notify_all();
 }
 
 }  // namespace ferry::session

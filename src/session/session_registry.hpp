@@ -50,9 +50,13 @@ class session_registry {
   /// Closes the gate and asks every live session to finish (each decides
   /// when: an idle one at once, a busy one after its transfer).
   void stop_all();
-  /// Blocks until no session is left or `deadline` passes; true when none is
-  /// left. Never call it from an event-loop thread (it blocks that loop).
+  /// Blocks until no session is left, `deadline` passes or release_waiters()
+  /// is called; true when none is left. Never call it from an event-loop
+  /// thread (it blocks that loop).
   bool wait_idle(clock::time_point deadline);
+  /// Wakes every wait_idle() now and makes later ones return at once (a
+  /// second stop signal: stop without waiting any longer).
+  void release_waiters();
 
  private:
   struct info {
@@ -66,6 +70,7 @@ class session_registry {
   std::uint64_t next_id_ = 1;
   bool gate_closed_ = false;
   bool stopping_ = false;
+  bool released_ = false;
   std::map<std::uint64_t, info> sessions_;
   std::map<std::string, unsigned, std::less<>> per_addr_;
   std::map<std::string, unsigned, std::less<>> per_user_;

@@ -64,10 +64,9 @@ std::uint64_t usage_of(int dirfd, int depth) {
 
 /// SECURITY: the reserved-name rule, once for every path-taking operation of
 /// both protocols: a part file (".NAME.ferry-part") is an upload's private
-/// state, so no user operation may create, open, stat or move one. Only
-/// vfs::part_file, and remove_file (to reclaim an abandoned upload's space),
-/// act on them.
-bool reserved(std::string_view path) { return is_part_file(split(path).leaf); }
+/// state, so no user operation may create, open, stat, move or delete one,
+/// nor reach through a directory so named. Only vfs::part_file acts on them.
+bool reserved(std::string_view path) { return has_part_component(path); }
 
 }  // namespace
 
@@ -201,6 +200,9 @@ errc jail::remove_dir(std::string_view path) const {
 
 errc jail::remove_file(std::string_view path, std::uint64_t* freed) const {
   if (path == "/") return errc::is_directory;
+  // Deleting a live upload's part file would also free its bytes twice in
+  // the quota ledger; abandoned ones are the admin's (docs/operations.md).
+  if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());

@@ -6,8 +6,8 @@
 // single component with the *at() calls, which never follow the last symlink.
 //
 // Part files (".NAME.ferry-part") are reserved: every operation here refuses
-// them (reserved_name; open_at acts as if they were absent), except
-// remove_file. Only vfs::part_file works on them.
+// a path with such a component (reserved_name; open_at acts as if it were
+// absent). Only vfs::part_file works on them.
 //
 // All paths given here are normalized virtual paths (virtual_path.hpp). Errors
 // are errc values; no method ever returns or logs a real filesystem path.

@@ -18,13 +18,13 @@ errc part_file::open(const jail& j, std::string_view path, part_file& out) {
   part_file p;
   // SECURITY: a name the client chose may never be a part file: it would
   // write into, or replace, another upload's part.
-  if (is_part_file(split(path).leaf)) return errc::reserved_name;
+  if (has_part_component(path)) return errc::reserved_name;
   const int fd = j.open_parent(path, p.leaf_);
   if (fd < 0) return errc_from_errno(-fd);
   p.dir_ = unique_fd(fd);
   if (p.leaf_.empty()) return errc::is_directory;  // "/"
   p.part_leaf_ = part_name(p.leaf_);
-  if (p.part_leaf_.size() > limits::max_name) return errc::bad_name;
+  if (p.part_leaf_.size() > limits::max_name) return errc::name_too_long;
   out = std::move(p);
   return errc::ok;
 }
@@ -109,8 +109,8 @@ errc part_file::commit() {
 std::uint64_t part_file::discard() {
   std::uint64_t n = 0;
   if (size(n) != errc::ok) n = 0;
-  ::unlinkat(dir_.get(), part_leaf_.c_str(), 0);
-  return n;
+  // Only bytes that really left the disk are freed in the ledger.
+  return ::unlinkat(dir_.get(), part_leaf_.c_str(), 0) == 0 ? n : 0;
 }
 
 errc part_size(const jail& j, std::string_view path, std::uint64_t& out) {

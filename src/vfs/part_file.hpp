@@ -21,8 +21,8 @@ class jail;
 class part_file {
  public:
   /// Resolves the target `path` and its part name; creates nothing yet.
-  /// Errors: reserved_name (the target is itself a part name), is_directory
-  /// ("/"), bad_name (the part name would be too long), and whatever the
+  /// Errors: reserved_name (a component of the path is a part name),
+  /// is_directory ("/"), name_too_long (the part name would be too long), and whatever the
   /// filesystem says (not_found for a missing parent).
   static errc open(const jail& j, std::string_view path, part_file& out);
   /// Opens the part file, creating it when missing (after the caller holds
@@ -51,7 +51,8 @@ class part_file {
   errc seed_from_target(std::uint64_t n);
   /// Renames the part over the target: the only way a part becomes visible.
   errc commit();
-  /// Deletes the part file; returns the bytes that left the disk.
+  /// Deletes the part file; returns the bytes that left the disk (0 when it
+  /// was already gone).
   std::uint64_t discard();
 
  private:

@@ -90,4 +90,15 @@ bool is_part_file(std::string_view name) {
          name.substr(name.size() - suffix.size()) == suffix;
 }
 
+bool has_part_component(std::string_view normalized) {
+  std::size_t pos = 0;
+  while (pos < normalized.size()) {
+    auto next = normalized.find('/', pos);
+    if (next == std::string_view::npos) next = normalized.size();
+    if (is_part_file(normalized.substr(pos, next - pos))) return true;
+    pos = next + 1;
+  }
+  return false;
+}
+
 }  // namespace ferry::vfs

@@ -29,9 +29,12 @@ std::string join(std::string_view dir, std::string_view name);
 std::string relative(std::string_view normalized);
 
 /// True for upload part files (".NAME.ferry-part"): reserved names that
-/// listings hide and no user operation but an upload (vfs::part_file) or rm
-/// may touch.
+/// listings hide and no user operation but an upload (vfs::part_file) may
+/// touch.
 bool is_part_file(std::string_view name);
+
+/// True when any component of the normalized path is a part-file name.
+bool has_part_component(std::string_view normalized);
 
 /// ".NAME.ferry-part" for "NAME" (DESIGN §4): the one place it is spelled.
 std::string part_name(std::string_view leaf);

@@ -4,8 +4,10 @@ SIGTERM stops accepting at once, closes idle sessions (FTP ones hear
 finish it, and gives up at shutdown_timeout (the part file stays for a
 resume). Each test starts its own server (they end it)."""
 
+import json
 import signal
 import socket
+import struct
 import subprocess
 import time
 from ftplib import FTP
@@ -40,6 +42,12 @@ def _exit_code(srv, timeout=EXIT_WAIT):
         srv.proc.kill()
         srv.proc.wait()
         pytest.fail(f"ferryd did not exit within {timeout} s of SIGTERM; log:\n{srv.log_tail()}")
+
+
+def _frame_header(c):
+    """Only the header of the next frame (its body is left to read)."""
+    (n,) = struct.unpack(">I", c._recv_exact(4))
+    return json.loads(c._recv_exact(n))
 
 
 def _refuses_connections(port):
@@ -116,3 +124,41 @@ def test_sigterm_closes_idle_sessions_at_once(tmp_path, cleanup):
     assert _exit_code(srv) == 0
     assert ftp.getline().startswith("421 Server shutting down"), "FTP client not told"
     native.expect_closed()
+
+
+def test_second_sigterm_stops_at_once(tmp_path, cleanup):
+    srv = _server(tmp_path, shutdown_timeout=120)
+    cleanup(srv)
+    c = srv.login("demo")
+    put = c.put_open("held.bin", 1 << 20)
+    assert put["status"] == 200, put
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert srv.proc.poll() is None, "the first signal must wait for the upload"
+    srv.proc.send_signal(signal.SIGTERM)
+    assert _exit_code(srv, timeout=10) == 0, "a second signal stops without waiting"
+    assert "stopping now" in srv.log_path.read_text()
+    c.close()
+
+
+def test_drain_delivers_a_download_with_a_request_pipelined_behind_it(tmp_path, cleanup):
+    """The session stops after the get without answering the pwd queued behind
+    it; closing with that request unread must not reset the connection and
+    destroy the end of the download still in flight."""
+    srv = _server(tmp_path, shutdown_timeout=60)
+    cleanup(srv)
+    data = bytes(range(251)) * (32 * 4096)  # ~32 MiB: more than the socket buffers hold
+    (srv.home("demo") / "big.bin").write_bytes(data)
+    c = srv.login("demo")
+    c.send({"op": "get", "id": 100, "path": "big.bin"})
+    header = _frame_header(c)
+    assert header["status"] == 200 and header["body"] == len(data), header
+    c.send({"op": "pwd", "id": 101})  # a separate write, read by nobody
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    got = c._recv_exact(len(data))
+    trailer = _frame_header(c)
+    assert got == data
+    assert trailer["status"] == 200 and trailer["digest"] == digest_of("xxh128", data), trailer
+    c.expect_closed()
+    assert _exit_code(srv) == 0

@@ -264,13 +264,15 @@ TEST_F(NativeNavOps, RmWithAStaleLedgerMeasuresFirst) {
   EXPECT_EQ(quota_.get().used, 5u);
 }
 
-TEST_F(NativeNavOps, RmOfAPartFileFreesItsBytes) {
+TEST_F(NativeNavOps, RmOfAPartFileIsRefused) {
   write(home_ / ".old.ferry-part", std::string(300, 'p'));
   quota_.resync(jail_->usage());
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 28}, {"path", ".old.ferry-part"}});
-  EXPECT_EQ(status(r), 200) << r.dump();
-  EXPECT_FALSE(fs::exists(home_ / ".old.ferry-part"));
-  EXPECT_EQ(quota_.get().used, 5u);
+  EXPECT_EQ(status(r), 400) << r.dump();
+  EXPECT_EQ(error(r), "bad_request");
+  EXPECT_TRUE(contains(r, "message", ".ferry-part")) << r.dump();
+  EXPECT_TRUE(fs::exists(home_ / ".old.ferry-part"));
+  EXPECT_EQ(quota_.get().used, 305u) << "nothing freed";
 }
 
 TEST_F(NativeNavOps, RmFailuresFreeNothing) {

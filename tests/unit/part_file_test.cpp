@@ -93,7 +93,7 @@ TEST_F(PartFile, OpenWithAMissingParentIsNotFound) {
   EXPECT_EQ(part_file::open(*j_, "/nope/file", p), errc::not_found);
 }
 
-TEST_F(PartFile, PartNameOver255BytesIsABadName) {
+TEST_F(PartFile, PartNameOver255BytesIsTooLong) {
   // ".NAME.ferry-part" adds 12 bytes: a 243-byte leaf just fits, 244 does not.
   const std::string fits(243, 'a');
   const std::string too_long(244, 'b');
@@ -102,7 +102,7 @@ TEST_F(PartFile, PartNameOver255BytesIsABadName) {
   EXPECT_EQ(p.create(), errc::ok);
   EXPECT_TRUE(fs::is_regular_file(home_ / ("." + fits + ".ferry-part")));
   part_file q;
-  EXPECT_EQ(part_file::open(*j_, "/" + too_long, q), errc::bad_name);
+  EXPECT_EQ(part_file::open(*j_, "/" + too_long, q), errc::name_too_long);
 }
 
 // --- create, write_at, size, truncate ---------------------------------------
@@ -434,11 +434,28 @@ TEST_F(JailReservedName, OpenAtActsAsIfAbsent) {
   EXPECT_EQ(read(home_ / ".x.ferry-part"), "partial");
 }
 
-TEST_F(JailReservedName, RemoveFileOfAPartFileSucceeds) {
-  std::uint64_t freed = 0;
-  EXPECT_EQ(j_->remove_file("/d/.y.ferry-part", &freed), errc::ok);
-  EXPECT_EQ(freed, 11u);
-  EXPECT_FALSE(fs::exists(home_ / "d" / ".y.ferry-part"));
+TEST_F(JailReservedName, RemoveFileOfAPartFileIsRefused) {
+  // Deleting a live upload's part would free its bytes twice in the ledger.
+  std::uint64_t freed = 7;
+  EXPECT_EQ(j_->remove_file("/d/.y.ferry-part", &freed), errc::reserved_name);
+  EXPECT_TRUE(fs::exists(home_ / "d" / ".y.ferry-part"));
+}
+
+TEST_F(JailReservedName, NoOperationReachesThroughAPartNamedDirectory) {
+  // Made behind the server's back: a directory named like a part file.
+  fs::create_directories(home_ / ".p.ferry-part");
+  write(home_ / ".p.ferry-part" / "inner", "secret");
+  std::vector<dir_entry> entries;
+  EXPECT_EQ(j_->list("/.p.ferry-part", entries), errc::reserved_name);
+  dir_entry e;
+  EXPECT_EQ(j_->stat("/.p.ferry-part/inner", e), errc::reserved_name);
+  EXPECT_EQ(j_->open_at("/.p.ferry-part/inner", O_RDONLY), -ENOENT);
+  EXPECT_EQ(j_->remove_file("/.p.ferry-part/inner"), errc::reserved_name);
+  EXPECT_EQ(j_->make_dir("/.p.ferry-part/sub", false), errc::reserved_name);
+  EXPECT_EQ(j_->rename("/.p.ferry-part/inner", "/out"), errc::reserved_name);
+  part_file p;
+  EXPECT_EQ(part_file::open(*j_, "/.p.ferry-part/inner", p), errc::reserved_name);
+  EXPECT_EQ(read(home_ / ".p.ferry-part" / "inner"), "secret");
 }
 
 }  // namespace

@@ -99,3 +99,18 @@ TEST(SessionGate, WakesWhenTheLastSessionEnds) {
   EXPECT_EQ(r.count(), 0u);
   for (auto& t : finishing) t.join();
 }
+
+TEST(SessionGate, ReleasedWaitersStopWaitingAtOnce) {
+  session_registry r({0, 0});
+  const auto id = r.open("h");
+  r.stop_all();
+  std::thread second_signal([&r] {
+    std::this_thread::sleep_for(50ms);
+    r.release_waiters();
+  });
+  EXPECT_FALSE(r.wait_idle(clock_type::now() + 1h)) << "released long before the deadline";
+  second_signal.join();
+  EXPECT_FALSE(r.wait_idle(clock_type::now() + 1h)) << "later waits return at once too";
+  r.close(id);
+  EXPECT_TRUE(r.wait_idle(clock_type::now() + 1h));
+}
