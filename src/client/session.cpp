@@ -43,11 +43,17 @@ file_entry entry_from_json(const json& j) {
 
 std::string reply_text(const json& reply) {
   const std::string error = string_field(reply, "error");
+  std::string message = string_field(reply, "message");
+  // SECURITY: the server's words go to a terminal: no control characters.
+  for (auto& ch : message)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
   if (!error.empty()) {
     const errc e = errc_from_string(error);
-    if (info(e).error == error) return std::string(info(e).text);
+    // "bad_request" covers several causes (a reserved name, an offset past
+    // the end...): the server's message says which.
+    if (info(e).error == error && !(e == errc::bad_request && !message.empty()))
+      return std::string(info(e).text);
   }
-  std::string message = string_field(reply, "message");
   if (!message.empty()) return message;
   if (!error.empty()) return error;
   const auto status = reply.find("status");

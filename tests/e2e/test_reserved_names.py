@@ -87,3 +87,12 @@ def test_an_upload_still_resumes_its_own_part(ftp_server, home):
     assert r["status"] == 200 and r["offset"] == len(b"partial upload"), r
     c.close()
     assert part_path(home, "x").exists()
+
+
+def test_client_shows_why_a_bad_request_was_refused(ftp_server, home):
+    from conftest import run_ferry
+    r = run_ferry(ftp_server, ["demo@127.0.0.1", "mkdir", ".y.ferry-part"],
+                  password=ftp_server.password("demo"))
+    assert r.returncode == 1, r
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "reserved" in lines[0], r.stderr
