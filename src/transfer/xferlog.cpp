@@ -12,7 +12,10 @@ namespace {
 std::string field(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (unsigned char c : s) out.push_back(c <= ' ' || c == 0x7f ? '_' : static_cast<char>(c));
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    out.push_back(c <= ' ' || c == 0x7f ? '_' : ch);
+  }
   return out.empty() ? "-" : out;
 }
 
