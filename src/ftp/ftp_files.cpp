@@ -12,8 +12,6 @@
 #include "ftp/ftp_session.hpp"
 #include "session/server_context.hpp"
 #include "session/stream_io.hpp"
-#include "transfer/digest.hpp"
-#include "vfs/digest_cache.hpp"
 #include "vfs/download_file.hpp"
 #include "vfs/part_file.hpp"
 #include "vfs/jail.hpp"
