@@ -18,6 +18,7 @@ namespace {
 
 /// Bounds of the lingering close: how long and how much input to wait out.
 constexpr auto linger_time = std::chrono::seconds(2);
+constexpr auto linger_poll = std::chrono::milliseconds(5);
 constexpr std::size_t linger_bytes = 1 << 20;
 
 }  // namespace
@@ -49,6 +50,9 @@ asio::awaitable<void> session_base::run() {
     if (co_await greet()) co_await (serve() || watchdog());
     if (ending_ == ending::normal && stop_requested_) ending_ = ending::shutdown;
     co_await farewell(ending_);
+    // The user's session is over: free its per-user slot now, not after the
+    // bounded linger below (a client that reconnects at once must get in).
+    ctx_.registry.unbind_user(id_);
     co_await close_gracefully();
   } catch (const std::exception& e) {
     // SECURITY: one bad session must never take the server down.
@@ -66,9 +70,19 @@ asio::awaitable<void> session_base::close_gracefully() {
   if (ec) co_return;
   // Closing with unread input (a request pipelined behind the last one
   // answered) makes the kernel reset the connection, and a reset discards
-  // replies still on their way. So read until the client's FIN, bounded.
-  asio::steady_timer t(socket_.get_executor(), linger_time);
-  co_await (drain_input() || t.async_wait(use_nothrow));
+  // replies still on their way. So read until the client's FIN, or until
+  // the client has acknowledged everything sent (a reset then loses
+  // nothing), bounded in time and bytes.
+  co_await (drain_input() || wait_acked());
+}
+
+asio::awaitable<void> session_base::wait_acked() {
+  const auto give_up = clock::now() + linger_time;
+  asio::steady_timer t(socket_.get_executor());
+  while (unacked_bytes(socket_) > 0 && clock::now() < give_up) {
+    t.expires_after(linger_poll);
+    co_await t.async_wait(use_nothrow);
+  }
 }
 
 asio::awaitable<void> session_base::drain_input() {

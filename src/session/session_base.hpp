@@ -6,7 +6,8 @@
 //
 // Thread affinity: a session lives on its socket's io_context for its whole
 // life; every member runs there, so nothing here needs a lock. The registry
-// entry (admitted by the listener) is closed by the destructor.
+// entry (admitted by the listener) is closed by the destructor; the per-user
+// slot is freed as soon as the session's last words are out.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -88,10 +89,12 @@ class session_base {
  private:
   asio::awaitable<void> watchdog();
   void request_stop();
-  /// Ends the connection without a reset: FIN after what was sent, then
-  /// drops what the client still sends, until its FIN or a short bound.
+  /// Ends the connection without a reset destroying replies in flight: FIN
+  /// after what was sent, then drops what the client still sends, until its
+  /// FIN, or until it has acknowledged everything, or a short bound.
   asio::awaitable<void> close_gracefully();
   asio::awaitable<void> drain_input();
+  asio::awaitable<void> wait_acked();
 
   const std::string_view service_;
   asio::steady_timer timer_;

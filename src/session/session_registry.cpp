@@ -41,16 +41,30 @@ bool session_registry::bind_user(std::uint64_t id, const std::string& user,
   return true;
 }
 
+namespace {
+
+template <class Map>
+void decrement(Map& map, const std::string& key) {
+  auto m = map.find(key);
+  if (m != map.end() && --m->second == 0) map.erase(m);
+}
+
+}  // namespace
+
+void session_registry::unbind_user(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.user.empty()) return;
+  decrement(per_user_, it->second.user);
+  it->second.user.clear();
+}
+
 void session_registry::close(std::uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
-  auto dec = [](auto& map, const std::string& key) {
-    auto m = map.find(key);
-    if (m != map.end() && --m->second == 0) map.erase(m);
-  };
-  dec(per_addr_, it->second.addr);
-  if (!it->second.user.empty()) dec(per_user_, it->second.user);
+  decrement(per_addr_, it->second.addr);
+  if (!it->second.user.empty()) decrement(per_user_, it->second.user);
   sessions_.erase(it);
   if (sessions_.empty()) idle_.notify_all();
 }

@@ -37,6 +37,9 @@ class session_registry {
   /// Binds an admitted session to `user`; false when the user already has
   /// `max_for_user` sessions (0 = unlimited).
   bool bind_user(std::uint64_t id, const std::string& user, unsigned max_for_user);
+  /// The session no longer counts against its user's limit (it is closing;
+  /// the connection still counts for the gate and the address limit).
+  void unbind_user(std::uint64_t id);
   /// The session has ended (its coroutine is done); wakes wait_idle().
   void close(std::uint64_t id);
   std::size_t count() const;

@@ -1,5 +1,7 @@
 #include "session/stream_io.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 
 #include <algorithm>
@@ -61,6 +63,12 @@ void low_watermark::set(std::size_t bytes) {
   current_ = v;
   std::error_code ec;
   s_.set_option(asio::socket_base::receive_low_watermark(v), ec);
+}
+
+std::size_t unacked_bytes(asio::ip::tcp::socket& s) {
+  int n = 0;
+  if (::ioctl(s.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,

@@ -69,6 +69,10 @@ class low_watermark {
   int current_ = 1;
 };
 
+/// Bytes written to `s` that the peer has not acknowledged yet (SIOCOUTQ);
+/// 0 when unknown.
+std::size_t unacked_bytes(asio::ip::tcp::socket& s);
+
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
 /// sendfile is used only when asked and no hashing is needed. `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the

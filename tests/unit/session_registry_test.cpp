@@ -114,3 +114,19 @@ TEST(SessionGate, ReleasedWaitersStopWaitingAtOnce) {
   r.close(id);
   EXPECT_TRUE(r.wait_idle(clock_type::now() + 1h));
 }
+
+TEST(SessionRegistry, UnbindFreesTheUserSlotButTheGateStillWaits) {
+  session_registry r({0, 0});
+  const auto a = r.open("h"), b = r.open("h");
+  EXPECT_TRUE(r.bind_user(a, "solo", 1));
+  EXPECT_FALSE(r.bind_user(b, "solo", 1));
+  r.unbind_user(a);  // a is saying goodbye
+  EXPECT_EQ(r.user_count("solo"), 0u);
+  EXPECT_TRUE(r.bind_user(b, "solo", 1)) << "the slot is free at once";
+  r.unbind_user(a);  // twice is harmless
+  r.close(a);        // and close does not free b's slot
+  EXPECT_EQ(r.user_count("solo"), 1u);
+  EXPECT_EQ(r.count(), 1u);
+  EXPECT_FALSE(r.wait_idle(clock_type::now() + 10ms)) << "b is still live";
+  r.close(b);
+}
