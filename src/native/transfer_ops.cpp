@@ -52,21 +52,47 @@ std::string algo_field(proto::fields& f, std::string& why) {
   return a;
 }
 
+/// What a get or a hash names: a file to read and a digest algorithm.
+struct file_request {
+  std::string path;
+  std::string algo;
+  std::uint64_t offset = 0;  ///< get only
+  vfs::download_file file;
+};
+
+/// Reads the fields a get or a hash shares, resolves the path against `cwd`
+/// and opens the file in the jail. On failure `error` holds the reply.
+std::optional<file_request> open_requested_file(std::uint64_t id, const json& req, const std::string& cwd,
+                                                const vfs::jail& jail, bool wants_offset, json& error) {
+  proto::fields f(req);
+  std::string why;
+  const auto path = resolve_field(f, cwd, why);
+  const auto offset = wants_offset ? f.u64("offset", 0) : 0;
+  auto algo = algo_field(f, why);
+  if (!f.ok()) why = f.error();
+  if (!path || !why.empty()) {
+    error = proto::error_reply(id, errc::bad_request, why);
+    return std::nullopt;
+  }
+  file_request r{*path, std::move(algo), offset, {}};
+  if (auto e = vfs::open_download(jail, r.path, r.file); e != errc::ok) {
+    error = proto::failure_reply(id, e, r.path);
+    return std::nullopt;
+  }
+  return r;
+}
+
 }  // namespace
 
 asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, std::uint64_t) {
-  proto::fields f(req);
-  std::string why;
-  const auto path = resolve_field(f, nav_.cwd, why);
-  const auto offset = f.u64("offset", 0);
-  const auto algo = algo_field(f, why);
-  if (!f.ok()) why = f.error();
-  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
-
-  vfs::download_file file;
-  if (auto e = vfs::open_download(*login_.jail, *path, file); e != errc::ok)
-    co_return co_await send_failure(id, e, *path);
-  if (offset > file.size) co_return co_await send_failure(id, errc::offset_beyond_end, *path);
+  json error;
+  auto r = open_requested_file(id, req, nav_.cwd, *login_.jail, true, error);
+  if (!r) co_return co_await send(error);
+  const auto& path = r->path;
+  const auto& algo = r->algo;
+  const auto offset = r->offset;
+  auto& file = r->file;
+  if (offset > file.size) co_return co_await send_failure(id, errc::offset_beyond_end, path);
 
   const auto started = std::chrono::steady_clock::now();
   auto cached = vfs::load_cached_digest(file.fd.get(), algo, file.st);
@@ -75,7 +101,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     d = transfer::digest::make(algo);
     // The trailer covers the whole file, skipped prefix included.
     if (!co_await session::hash_range(file.fd.get(), 0, offset, *d, [this] { touch(); }))
-      co_return co_await send_error(id, errc::internal, "cannot read " + *path);
+      co_return co_await send_error(id, errc::internal, "cannot read " + path);
   }
   const std::uint64_t n = file.size - offset;
   json head = proto::reply(id);
@@ -102,8 +128,8 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   if (!ok) {
     // The header promised n bytes; a short body can only be signalled by
     // closing the connection. The client keeps its part file.
-    spdlog::warn("session {}: get {} aborted", id_, *path);
-    log_transfer(*path, false, sent, started, false);
+    spdlog::warn("ferry {}: get {} aborted", id_, path);
+    log_transfer(path, false, sent, started, false);
     out_.clear();
     co_return false;
   }
@@ -115,7 +141,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     if (vfs::unchanged(file.fd.get(), file.st))
       vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
   }
-  log_transfer(*path, false, n, started, true);
+  log_transfer(path, false, n, started, true);
   json trailer = proto::reply(id);
   trailer["algo"] = algo;
   trailer["digest"] = hex;
@@ -123,21 +149,15 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
 }
 
 asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req, std::uint64_t) {
-  proto::fields f(req);
-  std::string why;
-  const auto path = resolve_field(f, nav_.cwd, why);
-  const auto algo = algo_field(f, why);
-  if (!f.ok()) why = f.error();
-  if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
-  vfs::download_file file;
-  if (auto e = vfs::open_download(*login_.jail, *path, file); e != errc::ok)
-    co_return co_await send_failure(id, e, *path);
-  const auto hex = co_await session::file_digest(file, algo, [this] { touch(); });
-  if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + *path);
-  json r = proto::reply(id);
-  r["algo"] = algo;
-  r["digest"] = *hex;
-  co_return co_await send(r);
+  json error;
+  auto r = open_requested_file(id, req, nav_.cwd, *login_.jail, false, error);
+  if (!r) co_return co_await send(error);
+  const auto hex = co_await session::file_digest(r->file, r->algo, [this] { touch(); });
+  if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + r->path);
+  json reply = proto::reply(id);
+  reply["algo"] = r->algo;
+  reply["digest"] = *hex;
+  co_return co_await send(reply);
 }
 
 asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
@@ -183,7 +203,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   if (uploads_.contains(id))
     co_return co_await send_error(id, errc::bad_request, "an upload with this id is already open");
   if (uploads_.size() >= max_open_uploads)
-    co_return co_await send_error(id, errc::too_many_uploads, std::string(info(errc::too_many_uploads).text));
+    co_return co_await send_failure(id, errc::too_many_uploads, {});
 
   transfer::upload_request ur;
   ur.path = *path;
@@ -192,10 +212,9 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (auto e = transfer::upload::begin(*login_.jail, fresh_quota(nav_), *ctx_.locks, ur, up); e != errc::ok) {
-    if (e == errc::bad_request) co_return co_await send_error(id, e, "file name too long: " + *path);
+  if (auto e = transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up);
+      e != errc::ok)
     co_return co_await send_failure(id, e, *path);
-  }
   while (up->prefix_left() > 0) {
     if (!up->hash_prefix(hash_slice)) co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
     touch();
