@@ -58,6 +58,17 @@ def _refuses_connections(port):
     return False
 
 
+def _held_upload(tmp_path, cleanup, shutdown_timeout, name, size):
+    """A server and a demo session with an upload of `size` bytes open on it
+    (put sent, no commit yet): the session is busy for the gate."""
+    srv = _server(tmp_path, shutdown_timeout)
+    cleanup(srv)
+    c = srv.login("demo")
+    put = c.put_open(name, size)
+    assert put["status"] == 200 and put["offset"] == 0, put
+    return srv, c, put
+
+
 @pytest.fixture
 def cleanup():
     servers = []
@@ -69,12 +80,8 @@ def cleanup():
 
 
 def test_sigterm_lets_an_upload_finish(tmp_path, cleanup):
-    srv = _server(tmp_path, shutdown_timeout=60)
-    cleanup(srv)
     data = bytes(range(256)) * 4096  # 1 MiB
-    c = srv.login("demo")
-    put = c.put_open("up.bin", len(data))
-    assert put["status"] == 200 and put["offset"] == 0, put
+    srv, c, put = _held_upload(tmp_path, cleanup, 60, "up.bin", len(data))
     c.put_data(put["id"], data[:len(data) // 2])
 
     srv.proc.send_signal(signal.SIGTERM)
@@ -92,11 +99,7 @@ def test_sigterm_lets_an_upload_finish(tmp_path, cleanup):
 
 
 def test_sigterm_gives_up_at_the_shutdown_timeout(tmp_path, cleanup):
-    srv = _server(tmp_path, shutdown_timeout=1)
-    cleanup(srv)
-    c = srv.login("demo")
-    put = c.put_open("stalled.bin", 1 << 20)
-    assert put["status"] == 200, put
+    srv, c, put = _held_upload(tmp_path, cleanup, 1, "stalled.bin", 1 << 20)
     c.put_data(put["id"], b"x" * 1000)  # ... and never more
 
     start = time.monotonic()
@@ -127,11 +130,7 @@ def test_sigterm_closes_idle_sessions_at_once(tmp_path, cleanup):
 
 
 def test_second_sigterm_stops_at_once(tmp_path, cleanup):
-    srv = _server(tmp_path, shutdown_timeout=120)
-    cleanup(srv)
-    c = srv.login("demo")
-    put = c.put_open("held.bin", 1 << 20)
-    assert put["status"] == 200, put
+    srv, c, put = _held_upload(tmp_path, cleanup, 120, "held.bin", 1 << 20)
     srv.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     assert srv.proc.poll() is None, "the first signal must wait for the upload"

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "session/config.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using ferry::session::config;
@@ -51,9 +52,7 @@ void expect_top_level_defaults(const config& c) {
 class Config : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ferry_config_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = ferry::test::fresh_test_dir("config");
     fs::create_directories(dir_);
     file_ = dir_ / "ferryd.toml";
   }

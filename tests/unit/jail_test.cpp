@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "vfs/jail.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using ferry::errc;
@@ -17,9 +18,7 @@ using ferry::vfs::jail;
 class Jail : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("ferry_jail_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
+    base_ = ferry::test::fresh_test_dir("jail");
     fs::create_directories(base_ / "home" / "sub");
     fs::create_directories(base_ / "outside");
     std::ofstream(base_ / "outside" / "secret") << "secret";

@@ -19,6 +19,7 @@
 #include "session/nav_state.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -27,9 +28,7 @@ using ferry::native::nav_handler;
 
 namespace {
 
-void write(const fs::path& p, const std::string& data) {
-  std::ofstream(p, std::ios::binary) << data;
-}
+using ferry::test::write;
 
 bool contains(const json& r, const char* key, const std::string& needle) {
   return r.contains(key) && r[key].is_string() &&
@@ -39,9 +38,7 @@ bool contains(const json& r, const char* key, const std::string& needle) {
 class NativeNavOps : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("ferry_nav_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
+    base_ = ferry::test::fresh_test_dir("nav");
     home_ = base_ / "home";
     fs::create_directories(home_ / "sub" / "inner");
     fs::create_directories(base_ / "etc");  // outside the home: must never be reached

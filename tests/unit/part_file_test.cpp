@@ -18,6 +18,7 @@
 #include "vfs/jail.hpp"
 #include "vfs/part_file.hpp"
 #include "vfs/path_locks.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using ferry::errc;
@@ -27,23 +28,14 @@ using ferry::vfs::part_file;
 
 namespace {
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ferry::test::read;
 
-void write(const fs::path& p, const std::string& data) {
-  std::ofstream(p, std::ios::binary) << data;
-}
+using ferry::test::write;
 
 class PartFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("ferry_part_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
+    base_ = ferry::test::fresh_test_dir("part");
     home_ = base_ / "home";
     fs::create_directories(home_ / "d");
     fs::create_directories(base_ / "outside");

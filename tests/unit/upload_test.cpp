@@ -14,6 +14,7 @@
 #include "vfs/jail.hpp"
 #include "vfs/path_locks.hpp"
 #include "vfs/quota_ledger.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using ferry::errc;
@@ -22,12 +23,7 @@ using ferry::transfer::upload_request;
 
 namespace {
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ferry::test::read;
 
 std::string hex_of(const std::string& data, const char* algo = "xxh128") {
   auto d = ferry::transfer::digest::make(algo);
@@ -38,9 +34,7 @@ std::string hex_of(const std::string& data, const char* algo = "xxh128") {
 class Upload : public ::testing::Test {
  protected:
   void SetUp() override {
-    home_ = fs::temp_directory_path() / ("ferry_upload_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(home_);
+    home_ = ferry::test::fresh_test_dir("upload");
     fs::create_directories(home_ / "d");
     int err = 0;
     auto j = ferry::vfs::jail::open(home_, err);
