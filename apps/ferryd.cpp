@@ -12,6 +12,7 @@
 #include "auth/scram.hpp"
 #include "term/password_prompt.hpp"
 #include "server/admin.hpp"
+#include "server/self_signed.hpp"
 #include "session/config.hpp"
 #include "server/server.hpp"
 
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   std::string root;
   auto* init = app.add_subcommand("init", "create a server root (config, accounts, homes)");
   init->add_option("--root", root, "server root directory")->required();
+  bool no_tls = false;
+  init->add_flag("--no-tls", no_tls, "do not create a self-signed TLS certificate (ROOT/tls/)");
 
   auto* user = app.add_subcommand("user", "manage accounts");
   user->require_subcommand(1);
@@ -93,19 +96,28 @@ int main(int argc, char** argv) {
   del->add_flag("--remove-home", remove_home, "also delete the user's home directory");
 
   auto* serve = app.add_subcommand("serve", "run the server in the foreground");
-  std::string listen, config_file, ftp_listen;
+  std::string listen, config_file, ftp_listen, ftps_listen;
   unsigned threads = 0;
   serve->add_option("--root", root, "server root")->required();
   serve->add_option("--listen", listen, "native protocol address (default 127.0.0.1:9021)");
   serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (default: off)");
+  serve->add_option("--ftps-listen", ftps_listen, "implicit FTPS address (default: off; needs TLS)");
   serve->add_option("--threads", threads, "event loops (default: one per core)");
   serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)");
 
   CLI11_PARSE(app, argc, argv);
 
   if (*init) {
-    if (auto e = ferry::server::init_root(root); !e.empty()) return fail(e);
-    std::cout << "initialised " << root << "\nadd a user: ferryd user add NAME --root " << root << "\n";
+    if (auto e = ferry::server::init_root(root, !no_tls); !e.empty()) return fail(e);
+    std::cout << "initialised " << root << "\n";
+    if (!no_tls) {
+      const auto cert = std::filesystem::path(root) / "tls" / "cert.pem";
+      std::string e;
+      const auto fp = ferry::server::cert_fingerprint_sha256(cert, e);
+      if (fp.empty()) return fail(e);
+      std::cout << "TLS certificate: " << cert.string() << ", SHA256 fingerprint " << fp << "\n";
+    }
+    std::cout << "add a user: ferryd user add NAME --root " << root << "\n";
     return 0;
   }
   if (*user) {
@@ -153,6 +165,11 @@ int main(int argc, char** argv) {
     if (!ep) return fail("--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'");
     cfg.ftp.listen = *ep;
   }
+  if (!ftps_listen.empty()) {
+    auto ep = ferry::session::parse_endpoint(ftps_listen);
+    if (!ep) return fail("--ftps-listen must be HOST:PORT, got '" + ftps_listen + "'");
+    cfg.ftp.implicit_listen = *ep;
+  }
   try {
     ferry::server::server srv(cfg);
     const auto ep = srv.bind();
@@ -162,6 +179,11 @@ int main(int argc, char** argv) {
     if (auto fep = srv.bind_ftp()) {
       const auto fa = fep->address();
       std::printf("ferryd ftp listening on %s:%u\n",
+                  (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
+    }
+    if (auto fep = srv.bind_ftps()) {
+      const auto fa = fep->address();
+      std::printf("ferryd ftps listening on %s:%u\n",
                   (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
     }
     std::fflush(stdout);

@@ -7,7 +7,7 @@ pkgs=(
   build-essential cmake ninja-build pkg-config
   libasio-dev libssl-dev libxxhash-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libspdlog-dev libfmt-dev libedit-dev libgtest-dev libbenchmark-dev
-  python3 python3-pytest curl lftp xxhash
+  python3 python3-pytest python3-pexpect curl lftp xxhash openssl
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // SCRAM-SHA-256 primitives (RFC 5802 / RFC 7677) and the stored verifier in
 // PostgreSQL's format: SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>
-// (salt and keys base64). All byte strings here are raw bytes in std::string.
+// (salt and keys base64); the names of the -PLUS variant's tls-exporter
+// channel binding (RFC 9266). All byte strings here are raw bytes in std::string.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -13,6 +14,14 @@ inline constexpr int default_iterations = 4096;
 inline constexpr int min_iterations = 1024;      ///< client refuses fewer (downgrade guard)
 inline constexpr int max_iterations = 10'000'000;
 inline constexpr std::size_t salt_bytes = 16;
+
+inline constexpr std::string_view scram_mechanism = "SCRAM-SHA-256";
+inline constexpr std::string_view scram_plus_mechanism = "SCRAM-SHA-256-PLUS";
+/// RFC 9266: the channel-binding type, and how to get its data from TLS
+/// (SSL_export_keying_material with this label, no context, 32 bytes).
+inline constexpr std::string_view tls_exporter_cb_name = "tls-exporter";
+inline constexpr std::string_view tls_exporter_label = "EXPORTER-Channel-Binding";
+inline constexpr std::size_t tls_exporter_bytes = 32;
 
 struct scram_verifier {
   int iterations = default_iterations;

@@ -1,12 +1,16 @@
-// RFC 5802 / RFC 7677 client. Besides proving the password, it authenticates
-// the server: the nonce must extend ours, the iteration count must be sane
-// (downgrade guard), and verify_server() checks the server's signature in
-// constant time. The gs2 header is always "n,," (no channel binding).
+// RFC 5802 / RFC 7677 client, with RFC 9266 tls-exporter channel binding.
+// Besides proving the password, it authenticates the server: the nonce must
+// extend ours, the iteration count must be sane (downgrade guard), and
+// verify_server() checks the server's signature in constant time. The gs2
+// header is "n,," without TLS, "p=tls-exporter,," over TLS (c= then carries
+// the exporter, so the proof is bound to this TLS connection), and "y,," over
+// TLS to a server that did not offer -PLUS.
 #include "auth/scram_client.hpp"
 
 #include <openssl/crypto.h>
 
 #include <charconv>
+#include <stdexcept>
 
 #include "auth/base64.hpp"
 #include "auth/scram.hpp"
@@ -35,14 +39,30 @@ bool printable_nonce(std::string_view n) {
 
 }  // namespace
 
-scram_client::scram_client(std::string user, std::string password, std::string nonce)
+scram_client::scram_client(std::string user, std::string password, std::string nonce,
+                           std::optional<std::string> channel_binding)
     : user_(std::move(user)),
       password_(std::move(password)),
-      nonce_(nonce.empty() ? random_nonce() : std::move(nonce)) {}
+      nonce_(nonce.empty() ? random_nonce() : std::move(nonce)),
+      channel_binding_(std::move(channel_binding)) {
+  // SECURITY: an empty exporter would bind to nothing an attacker cannot reproduce.
+  if (channel_binding_ && channel_binding_->empty()) {
+    throw std::invalid_argument("scram: empty tls-exporter value");
+  }
+}
+
+void scram_client::server_lacks_binding() { server_lacks_binding_ = true; }
 
 std::string scram_client::client_first() {
+  if (!channel_binding_) {
+    gs2_header_ = "n,,";
+  } else if (server_lacks_binding_) {
+    gs2_header_ = "y,,";
+  } else {
+    gs2_header_ = "p=" + std::string(tls_exporter_cb_name) + ",,";
+  }
   client_first_bare_ = "n=" + escape_saslname(user_) + ",r=" + nonce_;
-  return "n,," + client_first_bare_;
+  return gs2_header_ + client_first_bare_;
 }
 
 std::optional<std::string> scram_client::client_final(std::string_view server_first,
@@ -85,7 +105,10 @@ std::optional<std::string> scram_client::client_final(std::string_view server_fi
   const std::string stored_key = sha256(client_key);
   std::string server_key = hmac_sha256(salted, "Server Key");
 
-  std::string without_proof = "c=biws,r=";
+  // c= is in the AuthMessage, so the proof covers the header and the exporter.
+  std::string binding = gs2_header_;
+  if (gs2_header_.starts_with("p=")) binding += *channel_binding_;
+  std::string without_proof = "c=" + base64_encode(binding) + ",r=";
   without_proof += *nonce;
   std::string auth_message = client_first_bare_;
   auth_message += ',';

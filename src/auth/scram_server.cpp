@@ -1,13 +1,18 @@
-// RFC 5802 / RFC 7677 server state machine. Unknown users get a fake verifier
-// derived from the server secret (stable per user and secret), and client_final
-// runs the same HMACs for them as for real users before failing, so neither
-// the replies nor the work done reveal whether a user exists. State: fresh ->
+// RFC 5802 / RFC 7677 server state machine, with RFC 9266 tls-exporter channel
+// binding for SCRAM-SHA-256-PLUS. Unknown users get a fake verifier derived
+// from the server secret (stable per user and secret), and client_final runs
+// the same HMACs for them as for real users before failing, so neither the
+// replies nor the work done reveal whether a user exists. Channel binding is
+// checked twice: client-first must ask for it exactly when the connection is
+// TLS, and client-final's c= must carry this connection's exporter; a mismatch
+// does not depend on the user and is reported as such. State: fresh ->
 // (client_first) -> waiting for client-final -> (client_final) -> done; any
 // other order fails.
 #include "auth/scram_server.hpp"
 
 #include <openssl/crypto.h>
 
+#include <stdexcept>
 #include <vector>
 
 #include "auth/base64.hpp"
@@ -80,12 +85,23 @@ scram_server::scram_server(lookup_fn lookup, std::string server_secret, int fake
       secret_(server_secret.empty() ? process_secret() : std::move(server_secret)),
       fake_iterations_(fake_iterations) {}
 
+void scram_server::bind_channel(std::string tls_exporter) {
+  // SECURITY: an empty exporter would bind to nothing an attacker cannot reproduce.
+  if (tls_exporter.empty()) throw std::invalid_argument("scram: empty tls-exporter value");
+  if (started_) throw std::logic_error("scram: bind_channel after client-first");
+  tls_exporter_ = std::move(tls_exporter);
+}
+
 scram_server::step scram_server::client_first(std::string_view message) {
   step out;
   const auto fail = [&out](std::string why) {
     out.k = step::kind::failure;
     out.reason = std::move(why);
     return out;
+  };
+  const auto unbound = [&out, &fail](std::string why) {
+    out.channel_mismatch = true;
+    return fail(std::move(why));
   };
   // SECURITY: one exchange per object; a second client-first is an error.
   if (started_) return fail("client-first out of order");
@@ -99,9 +115,22 @@ scram_server::step scram_server::client_first(std::string_view message) {
     if (name && loggable_user(*name)) out.user = *name;
   }
   if (parts.size() < 4) return fail("malformed client-first");
-  if (is_attr(parts[0], 'p')) return fail("channel binding not supported");
-  // SECURITY: gs2 flag must be exactly "n" or "y".
-  if (parts[0] != "n" && parts[0] != "y") return fail("malformed gs2 header");
+  const auto flag = parts[0];
+  const bool binds = is_attr(flag, 'p');
+  if (binds) {
+    // SECURITY: a binding to a channel we cannot see would bind nothing.
+    if (!tls_exporter_) return fail("channel binding requested without TLS");
+    if (flag.substr(2) != tls_exporter_cb_name) return fail("unsupported channel binding type");
+  } else if (flag == "n" || flag == "y") {
+    // SECURITY: over TLS binding is required. "y" means the client supports it
+    // but believes we do not; we advertised -PLUS, so someone stripped it
+    // (RFC 5802 section 6: the server must fail a "y" when it supports binding).
+    if (tls_exporter_ && flag == "y") return unbound("channel binding downgrade");
+    if (tls_exporter_) return unbound("client did not bind the TLS channel");
+  } else {
+    // SECURITY: gs2 flag must be exactly "n", "y" or "p=<cb-name>".
+    return fail("malformed gs2 header");
+  }
   if (!parts[1].empty()) return fail("authzid not supported");
   if (is_attr(parts[2], 'm')) return fail("mandatory extension not supported");
   if (!is_attr(parts[2], 'n')) return fail("missing user name");
@@ -125,8 +154,10 @@ scram_server::step scram_server::client_first(std::string_view message) {
   verifier_ = real_user_ ? std::move(*real) : std::move(fake);
 
   user_ = user;
-  gs2_header_ = std::string(message.substr(0, 3));
-  client_first_bare_ = std::string(message.substr(3));
+  gs2_header_ = std::string(flag) + ",,";
+  client_first_bare_ = std::string(message.substr(gs2_header_.size()));
+  expected_binding_ = gs2_header_;
+  if (binds) expected_binding_ += *tls_exporter_;
   nonce_ = std::string(cnonce) + random_nonce();
   server_first_ = "r=" + nonce_ + ",s=" + base64_encode(verifier_.salt) +
                   ",i=" + std::to_string(verifier_.iterations);
@@ -159,8 +190,14 @@ scram_server::step scram_server::client_final(std::string_view message) {
     return fail("malformed client-final");
   }
   const auto binding = base64_decode(parts[0].substr(2));
-  // SECURITY: the channel-binding echo must repeat our gs2 header exactly.
-  if (!binding || *binding != gs2_header_) return fail("channel binding mismatch");
+  if (!binding) return fail("bad channel binding encoding");
+  // SECURITY: c= must repeat the gs2 header exactly and, under "p=", carry this
+  // connection's exporter: a relay between two TLS connections cannot match
+  // both, and rewriting c= breaks the proof (c= is in the AuthMessage).
+  // Constant-time, and judged only after the proof work below.
+  const bool bound =
+      binding->size() == expected_binding_.size() &&
+      CRYPTO_memcmp(binding->data(), expected_binding_.data(), binding->size()) == 0;
   // SECURITY: the nonce must be exactly the combined one we issued (no replay).
   if (parts[1].substr(2) != nonce_) return fail("nonce mismatch");
   if (!valid_extensions(parts, 2)) return fail("malformed extension");
@@ -180,6 +217,11 @@ scram_server::step scram_server::client_final(std::string_view message) {
   const std::string server_signature = hmac_sha256(verifier_.server_key, auth_message);
   // SECURITY: constant-time compare; an unknown user fails after the same work.
   const bool match = CRYPTO_memcmp(stored.data(), verifier_.stored_key.data(), proof_bytes) == 0;
+  // A binding mismatch does not depend on the user, so it may be told apart.
+  if (!bound) {
+    out.channel_mismatch = true;
+    return fail("channel binding mismatch");
+  }
   if (!real_user_) return fail("unknown user");
   if (!match) return fail("wrong password");
 

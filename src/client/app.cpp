@@ -1,5 +1,5 @@
-// Top-level flow of the ferry client: target and password, connection and
-// login, then one of the three modes.
+// Top-level flow of the ferry client: target, a verified connection,
+// password and login, then one of the three modes.
 #include "client/app.hpp"
 
 #include <pwd.h>
@@ -14,6 +14,8 @@
 
 #include "client/commands.hpp"
 #include "client/connection.hpp"
+#include "client/dialer.hpp"
+#include "client/known_hosts.hpp"
 #include "term/password_prompt.hpp"
 #include "client/script_runner.hpp"
 #include "client/session.hpp"
@@ -63,6 +65,10 @@ int run(const options& opt) {
     std::cerr << "ferry: -b and a command cannot be combined\n";
     return 2;
   }
+  if (opt.ca && opt.tls == false) {
+    std::cerr << "ferry: --ca and --no-tls cannot be combined\n";
+    return 2;
+  }
   const std::uint16_t port = t->port.value_or(opt.port.value_or(limits::default_port));
   const std::string user = t->user.empty() ? local_user() : t->user;
   if (user.empty()) {
@@ -81,13 +87,34 @@ int run(const options& opt) {
     }
   }
 
-  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);  // OpenSSL writes with write(2)
+  tls_plan plan;
+  plan.mode = choose_tls_mode(opt.tls, opt.ca.has_value(), t->host);
+  plan.ca = opt.ca;
+  plan.known_hosts = known_hosts_path(std::getenv("XDG_CONFIG_HOME"), std::getenv("HOME"));
+  if (plan.mode == tls_mode::off && !is_loopback_host(t->host))
+    std::cerr << "ferry: warning: --no-tls: file names and contents cross the network "
+                 "unencrypted, and nothing proves who the server is until login\n";
+
+  // The server's certificate is checked before any password is asked for or
+  // sent, as ssh does with host keys.
+  dialer dial(t->host, port, plan, std::cerr);
+  auto conn = dial.dial();
+  if (!conn) return fail(conn.error());
+
+  const bool typed = !opt.password_stdin && std::getenv("FERRY_PASSWORD") == nullptr;
+  if (typed) conn->close();  // no idle connection while the user types
   std::string pw_error;
   auto password = term::obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ", pw_error);
   if (!password) return fail(refused(pw_error));
+  if (typed || dial.asked_user()) {
+    // The user took their time: the server may have given up on that
+    // connection (login timeout). A fresh one is verified the same way
+    // (the certificate must be the one just checked or accepted).
+    conn = dial.dial();
+    if (!conn) return fail(conn.error());
+  }
 
-  auto conn = connection::open(t->host, port);
-  if (!conn) return fail(conn.error());
   session s(std::move(*conn));
   if (auto r = s.hello(); !r) return fail(r.error());
   auto login = s.login(user, *password);
@@ -96,7 +123,11 @@ int run(const options& opt) {
 
   const bool interactive =
       !opt.batch_file && opt.command.empty() && ::isatty(STDIN_FILENO) != 0;
-  if (interactive) std::cout << "Connected to " << user << '@' << host_port(t->host, port) << ".\n";
+  if (interactive) {
+    const std::string tls = s.wire().tls_version();
+    std::cout << "Connected to " << user << '@' << host_port(t->host, port) << " ("
+              << (tls.empty() ? std::string("no TLS") : tls) << ").\n";
+  }
   const int status = run_mode(opt, s, batch.is_open() ? &batch : nullptr);
   s.bye();
   std::cout.flush();

@@ -1,6 +1,6 @@
-// The ferry program behind apps/ferry.cpp's option parsing: obtain the
-// password, connect, log in, then run the shell, one command or a batch file
-// (DESIGN §3). Everything it prints goes to stdout/stderr; it returns the
+// The ferry program behind apps/ferry.cpp's option parsing: connect (TLS and
+// the server's certificate as dialer.hpp says), obtain the password, log in,
+// then run the shell, one command or a batch file (DESIGN §3). Everything it prints goes to stdout/stderr; it returns the
 // process exit status.
 #pragma once
 #include <cstdint>
@@ -14,6 +14,8 @@ struct options {
   std::string target;                     ///< USER@HOST[:PORT]
   std::optional<std::uint16_t> port;      ///< -P PORT
   bool password_stdin = false;            ///< --password-stdin
+  std::optional<bool> tls;                ///< --tls (true), --no-tls (false), else the default
+  std::optional<std::string> ca;          ///< --ca FILE|system
   std::optional<std::string> batch_file;  ///< -b FILE ("-" = stdin)
   std::vector<std::string> command;       ///< one-shot command words, may be empty
 };

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/scram.hpp"
 #include "auth/scram_client.hpp"
 #include "proto/errc.hpp"
 #include "proto/limits.hpp"
@@ -14,7 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view mechanism = "SCRAM-SHA-256";
 constexpr std::string_view client_name = "ferry/0.1";
 
 std::string string_field(const json& j, const char* key) {
@@ -41,12 +41,17 @@ file_entry entry_from_json(const json& j) {
   return e;
 }
 
-std::string reply_text(const json& reply) {
-  const std::string error = string_field(reply, "error");
+std::string reply_message(const json& reply) {
   std::string message = string_field(reply, "message");
   // SECURITY: the server's words go to a terminal: no control characters.
   for (auto& ch : message)
     if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  return message;
+}
+
+std::string reply_text(const json& reply) {
+  const std::string error = string_field(reply, "error");
+  const std::string message = reply_message(reply);
   if (!error.empty()) {
     const errc e = errc_from_string(error);
     // "bad_request" covers several causes (a reserved name, an offset past
@@ -97,7 +102,11 @@ result<> session::call(json& request, json& reply, bool allow_continue) {
 result<> session::hello() {
   json req{{"op", "hello"}, {"version", limits::protocol_version}, {"client", client_name}};
   json rep;
-  if (auto r = call(req, rep); !r) return r;
+  if (auto r = call(req, rep); !r) {
+    // A refusal here (e.g. 403: this server requires TLS) is the server's to explain.
+    if (r.error().fatal || reply_message(rep).empty()) return r;
+    return broken(reply_message(rep));
+  }
   server_ = string_field(rep, "server");
   const auto version = rep.find("version");
   if (version != rep.end() && version->is_number_integer() &&
@@ -105,29 +114,41 @@ result<> session::hello() {
     return broken("server speaks protocol version " + version->dump() + ", not " +
                   std::to_string(limits::protocol_version));
   const auto mechs = rep.find("auth");
-  if (mechs != rep.end() && mechs->is_array() &&
-      std::find(mechs->begin(), mechs->end(), json(mechanism)) == mechs->end())
+  const auto offers = [&](std::string_view m) {
+    return mechs == rep.end() || !mechs->is_array() ||
+           std::find(mechs->begin(), mechs->end(), json(m)) != mechs->end();
+  };
+  server_offers_plus_ = mechs != rep.end() && mechs->is_array() &&
+                        offers(auth::scram_plus_mechanism) && conn_.is_tls();
+  if (!offers(auth::scram_mechanism) && !server_offers_plus_)
     return broken("server offers no login mechanism this client supports");
   return {};
 }
 
 result<> session::login(const std::string& user, const std::string& password) {
-  auth::scram_client scram(user, password);
+  // SECURITY: over TLS, bind the login to this very channel, so a
+  // man in the middle with a certificate of its own cannot relay it.
+  std::optional<std::string> binding = conn_.channel_binding();
+  const bool plus = binding.has_value() && server_offers_plus_;
+  auth::scram_client scram(user, password, {}, std::move(binding));
+  if (conn_.is_tls() && !plus) scram.server_lacks_binding();
+  const std::string_view mechanism = plus ? auth::scram_plus_mechanism : auth::scram_mechanism;
+  const auto login_failed = [](const failure& f, const json& reply) -> failure {
+    if (f.fatal) return f;
+    // The server's words when the binding did not match: not "wrong password".
+    const std::string message = reply_message(reply);
+    if (message.starts_with("channel binding")) return refused("login failed: " + message);
+    return refused("login failed: " + f.text);
+  };
   json first{{"op", "auth"}, {"mechanism", mechanism}, {"data", scram.client_first()}};
   json rep;
-  if (auto r = call(first, rep, true); !r) {
-    if (r.error().fatal) return r;
-    return refused("login failed: " + r.error().text);
-  }
+  if (auto r = call(first, rep, true); !r) return login_failed(r.error(), rep);
   if (rep["status"] != 100) return broken("protocol error: login step 1 did not continue");
   std::string why;
   const auto client_final = scram.client_final(string_field(rep, "data"), why);
   if (!client_final) return broken("login failed: " + why);
   json second{{"op", "auth"}, {"data", *client_final}};
-  if (auto r = call(second, rep); !r) {
-    if (r.error().fatal) return r;
-    return refused("login failed: " + r.error().text);
-  }
+  if (auto r = call(second, rep); !r) return login_failed(r.error(), rep);
   // SECURITY: the server must prove it holds the verifier before we trust it.
   if (!scram.verify_server(string_field(rep, "data"))) {
     conn_.close();

@@ -1,5 +1,6 @@
-// A logged-in conversation with ferryd: hello, SCRAM-SHA-256 login, and one
-// typed method per navigation op of DESIGN §2. Requests get increasing ids and
+// A logged-in conversation with ferryd: hello, SCRAM-SHA-256 login (over TLS
+// SCRAM-SHA-256-PLUS, bound to the channel), and one typed method per
+// navigation op of DESIGN §2. Requests get increasing ids and
 // every reply's id is checked. The session keeps no remote cwd of its own:
 // paths go out as typed and the server resolves them; cwd() only remembers
 // what the server last reported, for the prompt.
@@ -27,13 +28,20 @@ class session {
   explicit session(connection conn);
 
   /// Sends hello and checks the server speaks version 1 and offers
-  /// SCRAM-SHA-256. Failure text is one sentence for "ferry: TEXT".
+  /// SCRAM-SHA-256 (or, over TLS, -PLUS). Failure text is one sentence for
+  /// "ferry: TEXT": a refusal is the server's own message (e.g. that it
+  /// requires TLS).
   result<> hello();
 
-  /// SCRAM-SHA-256 login, then pwd to learn the starting directory. Failure
-  /// texts (for "ferry: TEXT"): "login failed: authentication failed" and the
-  /// like; "server failed to prove it knows the password verifier;
-  /// disconnecting" (fatal) when the server's signature does not verify.
+  /// Logs in, then pwd to learn the starting directory. Over TLS with a
+  /// server that offers it: SCRAM-SHA-256-PLUS bound to the connection's
+  /// tls-exporter (RFC 9266); over TLS without: SCRAM-SHA-256 saying "y" (a
+  /// server that can bind then detects the downgrade); in clear:
+  /// SCRAM-SHA-256. Failure texts (for "ferry: TEXT"): "login failed:
+  /// authentication failed" and the like, "login failed: channel binding
+  /// ..." (the server's words); "server failed to prove it knows the
+  /// password verifier; disconnecting" (fatal) when the server's signature
+  /// does not verify.
   result<> login(const std::string& user, const std::string& password);
 
   result<std::string> pwd();
@@ -76,6 +84,7 @@ class session {
   std::uint64_t next_id_ = 1;
   std::string cwd_ = "/";
   std::string server_;
+  bool server_offers_plus_ = false;  ///< hello listed SCRAM-SHA-256-PLUS
 };
 
 /// Turns a parsed entry object of an ls/stat reply into a file_entry; missing
@@ -92,5 +101,8 @@ result<int> receive_reply(connection& conn, std::uint64_t id, nlohmann::json& re
 /// The human text for a failed reply: the errc table's words for a known
 /// "error" string, else the reply's "message", else "error STATUS".
 std::string reply_text(const nlohmann::json& reply);
+
+/// The reply's "message" with control characters replaced ("" when none).
+std::string reply_message(const nlohmann::json& reply);
 
 }  // namespace ferry::client

@@ -1,6 +1,7 @@
 // The USER@HOST[:PORT] argument of `ferry`. HOST may be a name, an IPv4
 // address, or an IPv6 literal in brackets ("[::1]:9021"); a bare IPv6 literal
-// without brackets is accepted when no port follows it. Pure.
+// without brackets is accepted when no port follows it. Also what kind of
+// host it is (an address literal, loopback). Pure.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -24,5 +25,12 @@ std::string host_port(std::string_view host, std::uint16_t port);
 
 /// Parses a decimal port 1..65535.
 std::optional<std::uint16_t> parse_port(std::string_view text);
+
+/// True for an IPv4 or IPv6 address literal (without brackets).
+bool is_ip_literal(const std::string& host);
+
+/// True for the hosts TLS is optional on by default: "localhost" (any case),
+/// 127.0.0.0/8 (also as ::ffff:127.x.y.z) and ::1.
+bool is_loopback_host(const std::string& host);
 
 }  // namespace ferry::client

@@ -23,10 +23,11 @@ bool same_host(const asio::ip::address& a, const asio::ip::address& b) {
   return norm(a) == norm(b);
 }
 
-void close_data(asio::ip::tcp::socket& s) {
+void close_data(session::byte_stream& s) {
   std::error_code ec;
-  s.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  s.close(ec);
+  s.send_close_notify();
+  s.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  s.socket().close(ec);
 }
 
 void data_channel::reset() {

@@ -14,6 +14,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "session/byte_stream.hpp"
+
 namespace ferry::ftp {
 
 /// Same host, treating an IPv4-mapped IPv6 address as its IPv4 form.
@@ -51,7 +53,8 @@ class data_channel {
   std::optional<tcp::endpoint> target_;
 };
 
-/// Ends a data connection: FIN first so the client sees a clean end.
-void close_data(asio::ip::tcp::socket& s);
+/// Ends a data connection: TLS close_notify and FIN first, so the client
+/// sees a clean end.
+void close_data(session::byte_stream& s);
 
 }  // namespace ferry::ftp

@@ -44,7 +44,7 @@ constexpr std::array<ftp_session::command_entry, 48> commands{{
     {"USER", &S::cmd_user, false, true},   {"PASS", &S::cmd_pass, false, false},
     {"QUIT", &S::cmd_quit, false, false},  {"NOOP", &S::cmd_simple, false, false},
     {"SYST", &S::cmd_simple, false, false}, {"ACCT", &S::cmd_simple, false, false},
-    {"AUTH", &S::cmd_simple, false, false}, {"ALLO", &S::cmd_simple, true, false},
+    {"AUTH", &S::cmd_auth, false, true},   {"ALLO", &S::cmd_simple, true, false},
     {"FEAT", &S::cmd_feat, false, false},  {"OPTS", &S::cmd_opts, false, true},
     {"HELP", &S::cmd_help, false, false},  {"TYPE", &S::cmd_type, true, true},
     {"MODE", &S::cmd_mode, true, true},    {"STRU", &S::cmd_stru, true, true},
@@ -63,8 +63,8 @@ constexpr std::array<ftp_session::command_entry, 48> commands{{
     {"NLST", &S::cmd_nlst, true, false},   {"MLSD", &S::cmd_mlsd, true, false},
     {"RETR", &S::cmd_retr, true, true},    {"STOR", &S::cmd_stor, true, true},
     {"APPE", &S::cmd_appe, true, true},    {"STOU", &S::cmd_stou, true, false},
-    {"ABOR", &S::cmd_abor, true, false},   {"PBSZ", &S::cmd_simple, false, false},
-    {"PROT", &S::cmd_simple, false, false}, {"CLNT", &S::cmd_simple, false, false},
+    {"ABOR", &S::cmd_abor, true, false},   {"PBSZ", &S::cmd_pbsz, false, true},
+    {"PROT", &S::cmd_prot, false, true},   {"CLNT", &S::cmd_simple, false, false},
 }};
 
 const ftp_session::command_entry* find(std::string_view verb) {
@@ -76,11 +76,12 @@ const ftp_session::command_entry* find(std::string_view verb) {
 }  // namespace
 
 ftp_session::ftp_session(tcp::socket control, session::server_context& ctx, std::uint64_t id,
-                         std::string peer)
-    : session_base(std::move(control), ctx, id, std::move(peer), "ftp"),
+                         std::string peer, bool implicit_tls)
+    : session_base(std::move(control), ctx, id, std::move(peer), implicit_tls ? "ftps" : "ftp"),
       rbuf_(16 * 1024, '\0'),
       codec_(name_codec::make(ctx.cfg.ftp.encoding)),
-      data_(socket_.get_executor()) {}
+      data_(socket_.get_executor()),
+      implicit_tls_(implicit_tls) {}
 
 ftp_session::~ftp_session() = default;
 
@@ -89,6 +90,11 @@ asio::awaitable<bool> ftp_session::greet() {
   // urgent byte in the stream so the line stays whole.
   std::error_code ec;
   socket_.set_option(asio::socket_base::out_of_band_inline(true), ec);
+  if (implicit_tls_) {
+    if (!co_await secure_control()) co_return false;
+    // Implicit FTPS protects data too unless the client says PROT C.
+    pbsz_ = prot_private_ = true;
+  }
   co_return co_await reply(220, "ferryd FTP ready.");
 }
 
@@ -98,7 +104,7 @@ asio::awaitable<void> ftp_session::farewell(ending why) {
 }
 
 asio::awaitable<bool> ftp_session::send_raw(std::string text) {
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(text), use_nothrow);
+  auto [ec, n] = co_await stream_.write(asio::buffer(text));
   co_return !ec;
 }
 
@@ -127,7 +133,7 @@ asio::awaitable<std::optional<std::string>> ftp_session::next_line() {
     // Graceful shutdown: stop between commands.
     if (stopping()) co_return std::nullopt;
     reading_ = true;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
     reading_ = false;
     if (ec) co_return std::nullopt;
     lines_.feed({rbuf_.data(), n});
@@ -167,8 +173,6 @@ asio::awaitable<void> ftp_session::cmd_simple(const std::string&) {
   if (verb == "NOOP") co_return (void)co_await reply(200, "NOOP ok.");
   if (verb == "SYST") co_return (void)co_await reply(215, "UNIX Type: L8");
   if (verb == "ACCT") co_return (void)co_await reply(502, "ACCT not implemented.");
-  if (verb == "AUTH" || verb == "PBSZ" || verb == "PROT")
-    co_return (void)co_await reply(502, "TLS is not available on this listener.");
   if (verb == "ALLO") co_return (void)co_await reply(202, "ALLO not needed.");
   co_return (void)co_await reply(200, "OK.");  // CLNT
 }
@@ -180,6 +184,8 @@ asio::awaitable<void> ftp_session::cmd_quit(const std::string&) {
 
 asio::awaitable<void> ftp_session::cmd_user(const std::string& arg) {
   if (logged_in()) co_return (void)co_await reply(530, "Already logged in; cannot change user.");
+  if (tls_required() && !stream_.secure())
+    co_return (void)co_await reply_error(errc::tls_required, "Send AUTH TLS first");
   pending_user_ = arg;
   co_await reply(331, "Please specify the password.");
 }
@@ -187,13 +193,11 @@ asio::awaitable<void> ftp_session::cmd_user(const std::string& arg) {
 asio::awaitable<void> ftp_session::cmd_pass(const std::string& arg) {
   if (logged_in()) co_return (void)co_await reply(230, "Already logged in.");
   if (pending_user_.empty()) co_return (void)co_await reply(503, "Login with USER first.");
-  std::error_code ec;
-  const auto local = socket_.local_endpoint(ec);
-  if (!ec && !local.address().is_loopback() && !ctx_.cfg.ftp.allow_plaintext) {
+  if (!stream_.secure() && off_loopback() && !ctx_.cfg.ftp.allow_plaintext) {
     // SECURITY: without TLS the password would cross the network in clear.
     pending_user_.clear();
-    co_return (void)co_await reply(530, "Plain-text passwords are refused on this listener (no TLS); "
-                                        "use the ferry client or set ftp.allow_plaintext.");
+    co_return (void)co_await reply(530, "Plain-text passwords are refused on this listener; "
+                                        "use AUTH TLS (FTPS) or set ftp.allow_plaintext.");
   }
   const std::string user = std::exchange(pending_user_, {});
   auto acct = ctx_.accounts->find(user);
@@ -241,6 +245,11 @@ asio::awaitable<void> ftp_session::cmd_feat(const std::string&) {
   hash.pop_back();
   std::vector<std::string> features{"EPRT", "EPSV", hash, "MDTM", "MLST type*;size*;modify*;perm*;unique*;",
                                     "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"};
+  if (tls_ || ctx_.tls.enabled()) {
+    // RFC 4217 §6: FEAT lists AUTH, PBSZ and PROT (kept in sorted order).
+    features.insert(features.begin(), "AUTH TLS");
+    features.insert(features.begin() + 7, {"PBSZ", "PROT"});
+  }
   co_await send_raw(multiline(211, "Features:", features, "End"));
 }
 

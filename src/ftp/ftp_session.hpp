@@ -25,8 +25,9 @@ class name_codec;
 
 class ftp_session final : public session::session_base {
  public:
+  /// `implicit_tls`: the implicit FTPS listener (TLS from the first byte).
   ftp_session(asio::ip::tcp::socket control, session::server_context& ctx, std::uint64_t id,
-              std::string peer);
+              std::string peer, bool implicit_tls = false);
   ~ftp_session() override;
 
   /// One command: its verb, whether it needs a login, and its handler.
@@ -54,8 +55,20 @@ class ftp_session final : public session::session_base {
   asio::awaitable<std::optional<std::string>> path_arg(const std::string& arg);
   std::string to_client(const std::string& utf8) const;
 
+  // TLS (RFC 4217, ftp_tls.cpp).
+  /// Handshake on the control connection (AUTH TLS, or at once on the
+  /// implicit listener). False when it failed and the session must end.
+  asio::awaitable<bool> secure_control();
+  /// USER/PASS are refused until AUTH TLS on this listener.
+  bool tls_required() const;
+
   // Data connections (ftp_transfers.cpp).
-  asio::awaitable<std::optional<tcp::socket>> open_data();
+  /// The data connection of one transfer, TLS-protected after PROT P. On
+  /// failure the reply (425 or 522) has been sent.
+  asio::awaitable<std::optional<session::byte_stream>> open_data();
+  /// A transfer may start: PASV/PORT done, and PROT P where TLS is
+  /// required. Otherwise the reply has been sent.
+  asio::awaitable<bool> data_ready();
   /// Runs `body` while watching the control connection for ABOR and for the
   /// client going away. Returns false when the transfer was aborted.
   asio::awaitable<bool> with_abort_watch(asio::awaitable<bool> body);
@@ -105,6 +118,9 @@ class ftp_session final : public session::session_base {
   asio::awaitable<void> cmd_appe(const std::string& arg);
   asio::awaitable<void> cmd_stou(const std::string& arg);
   asio::awaitable<void> cmd_abor(const std::string& arg);
+  asio::awaitable<void> cmd_auth(const std::string& arg);
+  asio::awaitable<void> cmd_pbsz(const std::string& arg);
+  asio::awaitable<void> cmd_prot(const std::string& arg);
 
  private:
   enum class listing { long_form, names, facts };
@@ -129,6 +145,13 @@ class ftp_session final : public session::session_base {
   std::string hash_algo_ = "xxh128";
 
   data_channel data_;
+  const bool implicit_tls_;
+  /// The TLS context the control connection uses; data connections use the
+  /// same one (a reload must not break their session resumption).
+  std::shared_ptr<const session::tls_context> tls_;
+  session::reuse_token tls_token_{};  ///< tags this control's TLS sessions
+  bool pbsz_ = false;                 ///< PBSZ seen after AUTH
+  bool prot_private_ = false;         ///< PROT P: data connections use TLS
   bool epsv_all_ = false;
   bool aborted_ = false;        ///< ABOR seen during the current transfer
   bool control_gone_ = false;   ///< the client closed the control connection

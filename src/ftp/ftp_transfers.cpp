@@ -101,14 +101,53 @@ asio::awaitable<void> ftp_session::set_active_target(std::optional<host_port> hp
   co_await reply(200, verb_ + " command successful. Consider using PASV.");
 }
 
-asio::awaitable<std::optional<tcp::socket>> ftp_session::open_data() {
+asio::awaitable<bool> ftp_session::data_ready() {
+  if (!data_.ready()) co_return co_await reply(425, "Use PORT or PASV first."), false;
+  if (!prot_private_ && tls_required()) {
+    // SECURITY: where TLS is required, file data is never sent in clear.
+    data_.reset();
+    co_return co_await reply(522, "Data connections must be encrypted: send PBSZ 0 and PROT P."), false;
+  }
+  co_return true;
+}
+
+asio::awaitable<std::optional<session::byte_stream>> ftp_session::open_data() {
+  using namespace asio::experimental::awaitable_operators;
   std::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   if (ec) {
     data_.reset();
+    co_await reply(425, "Failed to establish connection.");
     co_return std::nullopt;
   }
-  co_return co_await data_.open(peer.address(), ctx_.cfg.ftp.data_timeout, id_);
+  auto sock = co_await data_.open(peer.address(), ctx_.cfg.ftp.data_timeout, id_);
+  if (!sock) {
+    co_await reply(425, "Failed to establish connection.");
+    co_return std::nullopt;
+  }
+  session::byte_stream data(std::move(*sock));
+  if (!prot_private_) co_return data;
+  std::string error;
+  asio::steady_timer timer(socket_.get_executor(), ctx_.cfg.ftp.data_timeout);
+  auto r = co_await (data.handshake(*tls_, tls_token_, error, false) || timer.async_wait(use_nothrow));
+  if (r.index() == 1) error = "timed out";
+  if (r.index() == 1 || !std::get<0>(r)) {
+    spdlog::warn("ftp {}: data connection TLS handshake failed: {}", id_, error);
+    close_data(data);
+    co_await reply(425, "TLS handshake on the data connection failed.");
+    co_return std::nullopt;
+  }
+  // SECURITY: a data connection that did not resume this control
+  // connection's TLS session may come from a third party that won the race
+  // for the passive port (vsftpd's require_ssl_reuse).
+  if (ctx_.cfg.ftp.require_tls_session_reuse && !data.resumed_with(tls_token_)) {
+    spdlog::warn("ftp {}: refused a data connection that did not resume the control connection's TLS session",
+                 id_);
+    close_data(data);
+    co_await reply(522, "Data connection must resume the control connection's TLS session.");
+    co_return std::nullopt;
+  }
+  co_return data;
 }
 
 asio::awaitable<void> ftp_session::watch_control() {
@@ -128,7 +167,7 @@ asio::awaitable<void> ftp_session::watch_control() {
       }
       queued_.push_back(std::move(line));
     }
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       control_gone_ = true;
@@ -166,12 +205,12 @@ asio::awaitable<bool> ftp_session::ended_early() {
 }
 
 asio::awaitable<void> ftp_session::send_listing(const std::string& text) {
-  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  if (!co_await data_ready()) co_return;
   co_await reply(150, "Here comes the directory listing.");
   auto data = co_await open_data();
-  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
-  auto send = [](tcp::socket& s, const std::string& t) -> asio::awaitable<bool> {
-    auto [ec, n] = co_await asio::async_write(s, asio::buffer(t), use_nothrow);
+  if (!data) co_return;
+  auto send = [](session::byte_stream& s, const std::string& t) -> asio::awaitable<bool> {
+    auto [ec, n] = co_await s.write(asio::buffer(t));
     co_return !ec;
   };
   const bool ok = co_await with_abort_watch(send(*data, text));
@@ -224,7 +263,7 @@ asio::awaitable<void> ftp_session::cmd_mlsd(const std::string& arg) { co_await l
 
 asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   const auto offset = std::exchange(rest_, 0);
-  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  if (!co_await data_ready()) co_return;
   auto p = co_await path_arg(arg);
   if (!p) co_return data_.reset();
   vfs::download_file f;
@@ -239,7 +278,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   co_await reply(150, "Opening BINARY mode data connection for " + to_client(vfs::split(*p).leaf) + " (" +
                           std::to_string(f.size) + " bytes).");
   auto data = co_await open_data();
-  if (!data) co_return (void)co_await reply(425, "Failed to establish connection.");
+  if (!data) co_return;
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t n = f.size - offset;
   std::uint64_t sent = 0;
@@ -258,7 +297,7 @@ asio::awaitable<void> ftp_session::cmd_stou(const std::string& arg) { co_await s
 
 asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode) {
   const auto offset = std::exchange(rest_, 0);
-  if (!data_.ready()) co_return (void)co_await reply(425, "Use PORT or PASV first.");
+  if (!co_await data_ready()) co_return;
   std::optional<std::string> p;
   if (mode == store::unique) {
     for (int i = 0; i < 16 && !p; ++i) {
@@ -308,18 +347,20 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   auto data = co_await open_data();
   if (!data) {
     if (up->offset() == 0) up->abort(true);  // leave no empty part behind
-    co_return (void)co_await reply(425, "Failed to establish connection.");
+    co_return;
   }
   const auto started = std::chrono::steady_clock::now();
   errc failure = errc::ok;
   bool eof = false;
-  auto receive = [&](tcp::socket& s) -> asio::awaitable<bool> {
+  auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
     session::bulk_buffer buf;
     session::low_watermark lowat(s);
     lowat.set(buf.size());  // the size is unknown, but EOF always wakes the reader
     const auto pace = pacing();
     for (;;) {
-      auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_nothrow);
+      // On TLS, EOF is close_notify: a stream cut without it (an attacker
+      // truncating the upload) is an error, and the part file stays.
+      auto [ec, n] = co_await s.read_some(asio::buffer(buf.data(), buf.size()));
       if (ec == asio::error::eof) {
         eof = true;
         co_return true;

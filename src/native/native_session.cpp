@@ -22,6 +22,10 @@ namespace {
 
 using json = nlohmann::json;
 using session::use_nothrow;
+using tcp = asio::ip::tcp;
+constexpr unsigned char tls_handshake_record = 0x16;
+constexpr std::string_view scram = "SCRAM-SHA-256";
+constexpr std::string_view scram_plus = "SCRAM-SHA-256-PLUS";
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t out_flush_bytes = 256 * 1024;
 
@@ -81,7 +85,37 @@ bool native_session::busy() const { return !reading_ || !uploads_.empty(); }
 
 asio::awaitable<void> native_session::farewell(ending) { co_await flush(); }
 
+bool native_session::tls_required() const {
+  return ctx_.cfg.tls.required.value_or(ctx_.tls.enabled() && off_loopback());
+}
+
+asio::awaitable<bool> native_session::start_stream() {
+  // TLS and plain share the port: a TLS record starts with 0x16
+  // (handshake), a frame with 0x00 (the top byte of a length <= 65536).
+  auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+  if (ec) co_return false;
+  unsigned char first = 0;
+  if (socket_.receive(asio::buffer(&first, 1), tcp::socket::message_peek, ec) != 1 || ec) co_return false;
+  if (first != tls_handshake_record) {
+    plain_refused_ = tls_required();
+    co_return true;
+  }
+  const auto tls = ctx_.tls.current();
+  if (!tls) {
+    spdlog::warn("ferry {}: TLS ClientHello from {}, but TLS is off (no certificate)", id_, peer_);
+    co_return false;
+  }
+  std::string error;
+  if (!co_await stream_.handshake(*tls, session::tls_context::make_token(), error)) {
+    spdlog::warn("ferry {}: TLS handshake with {} failed: {}", id_, peer_, error);
+    co_return false;
+  }
+  spdlog::info("ferry {}: {}", id_, stream_.describe());
+  co_return true;
+}
+
 asio::awaitable<void> native_session::serve() {
+  if (!co_await start_stream()) co_return;
   for (;;) {
     json req;
     std::uint64_t body = 0;
@@ -101,7 +135,7 @@ asio::awaitable<void> native_session::serve() {
     // Graceful shutdown: stop between requests, once no upload is open.
     if (stopping() && uploads_.empty()) co_return;
     reading_ = true;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_), use_nothrow);
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
     reading_ = false;
     if (ec) co_return;
     decoder_.feed({rbuf_.data(), n});
@@ -112,8 +146,7 @@ asio::awaitable<bool> native_session::discard_body() {
   decoder_.take_body(decoder_.buffered());
   while (decoder_.body_remaining() > 0) {
     const auto want = std::min<std::uint64_t>(decoder_.body_remaining(), rbuf_.size());
-    auto [ec, n] = co_await socket_.async_read_some(
-        asio::buffer(rbuf_.data(), static_cast<std::size_t>(want)), use_nothrow);
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_.data(), static_cast<std::size_t>(want)));
     if (ec) co_return false;
     decoder_.body_read_externally(n);
   }
@@ -128,7 +161,7 @@ asio::awaitable<bool> native_session::send(const json& reply) {
 
 asio::awaitable<bool> native_session::flush() {
   if (out_.empty()) co_return true;
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_nothrow);
+  auto [ec, n] = co_await stream_.write(asio::buffer(out_));
   out_.clear();
   if (out_.capacity() > 4 * out_flush_bytes) out_.shrink_to_fit();
   co_return !ec;
@@ -170,11 +203,19 @@ asio::awaitable<bool> native_session::on_hello(std::uint64_t id, const json& req
   if (!f.ok()) co_return co_await send_error(id, errc::bad_request, f.error());
   if (version != static_cast<std::uint64_t>(limits::protocol_version))
     co_return co_await send_error(id, errc::version_not_supported, "this server speaks version 1");
+  if (plain_refused_) {
+    spdlog::info("ferry {}: plain session refused (TLS required)", id_);
+    co_await send_error(id, errc::tls_required,
+                        "this server requires TLS; connect with TLS (ferry does unless told --no-tls)");
+    co_return false;
+  }
   greeted_ = true;
   json r = proto::reply(id);
   r["version"] = limits::protocol_version;
   r["server"] = "ferryd/0.1";
-  r["auth"] = json::array({"SCRAM-SHA-256"});
+  // Over TLS both are listed (RFC 5802: a client that sees -PLUS and still
+  // picks plain SCRAM with "y" reveals a downgrade); plain SCRAM is then refused.
+  r["auth"] = stream_.secure() ? json::array({scram_plus, scram}) : json::array({scram});
   r["hash"] = json::array({"xxh128", "sha256", "md5"});
   co_return co_await send(r);
 }
@@ -193,14 +234,20 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
 
   auth::scram_server::step step;
   if (mech) {
-    if (*mech != "SCRAM-SHA-256")
+    const bool plus = *mech == scram_plus;
+    if (!plus && *mech != scram)
       co_return co_await send_error(id, errc::bad_request, "unsupported mechanism; use SCRAM-SHA-256");
+    if (plus && !stream_.secure())
+      co_return co_await send_error(id, errc::bad_request, "SCRAM-SHA-256-PLUS needs TLS");
+    if (plus != data.starts_with("p="))
+      co_return co_await send_error(id, errc::bad_request, "the mechanism and the GS2 header disagree");
     auto lookup = [this](std::string_view user) -> std::optional<auth::scram_verifier> {
       auto acct = ctx_.accounts->find(user);
       if (!acct) return std::nullopt;
       return auth::parse_verifier(acct->scram);
     };
     scram_ = std::make_unique<auth::scram_server>(lookup, ctx_.secret);
+    if (auto cb = stream_.channel_binding()) scram_->bind_channel(std::move(*cb));
     step = scram_->client_first(data);
     if (step.k == auth::scram_server::step::kind::cont) {
       json r = proto::reply(id, 100);
@@ -216,7 +263,15 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
   }
   scram_.reset();
   const bool more = co_await login_failed(step.user, step.reason);
-  if (!co_await send_error(id, errc::auth_failed, "authentication failed")) co_return false;
+  // A binding failure does not depend on the password or the user, so
+  // saying so reveals nothing, and tells the user what is wrong.
+  const bool sent = step.channel_mismatch
+      ? co_await send_error(id, errc::channel_binding_mismatch,
+                            "channel binding mismatch: this TLS connection does not end at ferryd "
+                            "(a TLS-terminating proxy or an attacker is in between), or the client "
+                            "did not bind it (" + step.reason + ")")
+      : co_await send_error(id, errc::auth_failed, "authentication failed");
+  if (!sent) co_return false;
   co_return more;
 }
 

@@ -36,6 +36,11 @@ class native_session final : public session::session_base {
 
  private:
   asio::awaitable<void> serve() override;
+  /// Tells TLS from plain by the first byte and runs the handshake; false
+  /// when the connection must close.
+  asio::awaitable<bool> start_stream();
+  /// Plain sessions are refused on this connection's listener.
+  bool tls_required() const;
   asio::awaitable<void> farewell(ending why) override;
   bool busy() const override;
 
@@ -77,6 +82,7 @@ class native_session final : public session::session_base {
   proto::frame_decoder decoder_;
   std::vector<char> rbuf_;
   bool greeted_ = false;  ///< hello done
+  bool plain_refused_ = false;  ///< plain stream where TLS is required: hello gets 403
   bool reading_ = false;  ///< waiting for the next request (idle, for the gate)
   std::unique_ptr<auth::scram_server> scram_;
   std::map<std::uint64_t, std::unique_ptr<open_upload>> uploads_;  ///< by put id

@@ -122,7 +122,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     if (ok) sent = n;
   } else {
     ok = co_await flush() &&
-         co_await send_file(socket_, file.fd.get(), offset, n, d.get(), pacing(),
+         co_await send_file(stream_, file.fd.get(), offset, n, d.get(), pacing(),
                             ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
   }
   if (!ok) {
@@ -162,7 +162,7 @@ asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req,
 
 asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
   std::unique_ptr<session::bulk_buffer> buf;
-  session::low_watermark lowat(socket_);
+  session::low_watermark lowat(stream_);
   while (decoder_.body_remaining() > 0) {
     std::string_view chunk;
     if (decoder_.buffered() > 0) {
@@ -172,7 +172,7 @@ asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& f
       const auto want = static_cast<std::size_t>(
           std::min<std::uint64_t>(decoder_.body_remaining(), buf->size()));
       lowat.set(want);  // never more than the body still owes
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf->data(), want), use_nothrow);
+      auto [ec, n] = co_await stream_.read_some(asio::buffer(buf->data(), want));
       if (ec) co_return false;
       decoder_.body_read_externally(n);
       chunk = {buf->data(), n};

@@ -10,7 +10,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 23> table{{
+constexpr std::array<errc_info, 25> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -21,7 +21,9 @@ constexpr std::array<errc_info, 23> table{{
     {505, "version_not_supported", 500, "protocol version not supported"},
     {401, "not_authenticated", 530, "not authenticated"},
     {401, "auth_failed", 530, "authentication failed"},
+    {401, "auth_failed", 530, "channel binding mismatch"},
     {403, "forbidden", 550, "permission denied"},
+    {403, "forbidden", 530, "this server requires TLS"},
     {404, "not_found", 550, "not found"},
     {409, "exists", 550, "already exists"},
     {409, "not_empty", 550, "directory not empty"},

@@ -20,7 +20,9 @@ enum class errc {
   version_not_supported,
   not_authenticated,
   auth_failed,
+  channel_binding_mismatch,  ///< SCRAM-PLUS: the TLS channel does not end at this server
   forbidden,
+  tls_required,       ///< plain session where the server requires TLS
   not_found,
   exists,
   not_empty,

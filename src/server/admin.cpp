@@ -12,6 +12,7 @@
 #include "auth/account_store.hpp"
 #include "auth/scram.hpp"
 #include "proto/units.hpp"
+#include "server/self_signed.hpp"
 #include "session/config.hpp"
 #include "session/server_context.hpp"
 
@@ -51,7 +52,7 @@ std::string edit_accounts(const fs::path& root, Edit edit) {
 
 }  // namespace
 
-std::string init_root(const fs::path& root) {
+std::string init_root(const fs::path& root, bool tls) {
   std::error_code ec;
   for (const auto& dir : {root, root / "home", root / "log"}) {
     fs::create_directories(dir, ec);
@@ -70,6 +71,7 @@ std::string init_root(const fs::path& root) {
   } catch (const std::exception& e) {
     return e.what();
   }
+  if (tls) return create_self_signed(root / "tls", local_cert_names());
   return {};
 }
 

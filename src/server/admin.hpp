@@ -10,8 +10,10 @@
 namespace ferry::server {
 
 /// Creates ROOT/ferryd.toml (if missing), ROOT/accounts.toml (0600, if
-/// missing), ROOT/home/, ROOT/log/ and ROOT/secret. Idempotent.
-std::string init_root(const std::filesystem::path& root);
+/// missing), ROOT/home/, ROOT/log/, ROOT/secret and, when `tls`, a self-signed
+/// certificate ROOT/tls/cert.pem with its key ROOT/tls/key.pem (see
+/// self_signed.hpp; an existing pair is kept). Idempotent.
+std::string init_root(const std::filesystem::path& root, bool tls = true);
 
 struct user_options {
   std::optional<std::string> quota;         ///< "100MiB"

@@ -30,10 +30,10 @@ std::string to_string(const tcp::endpoint& ep) {
 
 /// The session lives in this coroutine's frame; its destructor closes its
 /// registry entry, which is what the shutdown gate waits for.
-template <class Session>
+template <class Session, class... Args>
 asio::awaitable<void> serve(tcp::socket sock, session::server_context& ctx, std::uint64_t id,
-                            std::string peer) {
-  Session s(std::move(sock), ctx, id, std::move(peer));
+                            std::string peer, Args... args) {
+  Session s(std::move(sock), ctx, id, std::move(peer), args...);
   co_await s.run();
 }
 
@@ -60,12 +60,17 @@ void listener::close() {
 
 asio::awaitable<void> listener::refuse(tcp::socket sock) {
   constexpr auto e = errc::too_many_sessions;
+  std::error_code ec;
+  if (proto_ == protocol::ftps) {
+    // No handshake for a connection over the limit: closing is the answer.
+    sock.close(ec);
+    co_return;
+  }
   const std::string frame =
       proto_ == protocol::ftp
           ? ftp::reply(info(e).ftp_code, "Too many connections; try again later.")
           : proto::encode_frame(proto::error_reply(0, e, "too many sessions; try again later"));
   co_await asio::async_write(sock, asio::buffer(frame), use_nothrow);
-  std::error_code ec;
   sock.close(ec);
 }
 
@@ -98,8 +103,9 @@ asio::awaitable<void> listener::accept_loop() {
       if (e) spdlog::error("session {} ended by an exception", id);
       ctx.registry.close(id);
     };
-    if (proto_ == protocol::ftp)
-      asio::co_spawn(exec, serve<ftp::ftp_session>(std::move(sock), ctx_, id, std::move(peer)), done);
+    if (proto_ == protocol::ftp || proto_ == protocol::ftps)
+      asio::co_spawn(exec, serve<ftp::ftp_session>(std::move(sock), ctx_, id, std::move(peer),
+                                                   proto_ == protocol::ftps), done);
     else
       asio::co_spawn(exec, serve<native::native_session>(std::move(sock), ctx_, id, std::move(peer)), done);
   }

@@ -16,7 +16,8 @@ namespace ferry::server {
 
 class io_pool;
 
-enum class protocol { native, ftp };
+/// ftps: implicit FTPS (TLS from the first byte).
+enum class protocol { native, ftp, ftps };
 
 class listener {
  public:

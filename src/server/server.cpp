@@ -1,6 +1,7 @@
 // Server start-up, signals and the graceful drain.
 #include "server/server.hpp"
 
+#include <csignal>
 #include <functional>
 #include <thread>
 
@@ -14,10 +15,22 @@
 namespace ferry::server {
 
 server::server(session::config cfg) {
+  // OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer
+  // that vanished must cost its session an EPIPE, not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
   ctx_ = std::make_unique<session::server_context>(std::move(cfg));
   std::string error;
   if (!ctx_->accounts->reload(error)) throw std::runtime_error(error);
   ctx_->secret = session::load_or_create_secret(ctx_->cfg.root);
+  if (!ctx_->tls.reload(error)) throw std::runtime_error(error);
+  const auto& c = ctx_->cfg;
+  if (!ctx_->tls.enabled()) {
+    // Asking for TLS without a certificate is a configuration error, not a
+    // silent downgrade.
+    if (c.tls.required.value_or(false)) throw std::runtime_error("tls.required = true, but there is no certificate (" + (c.root / c.tls.cert).string() + ")");
+    if (c.ftp.require_tls.value_or(false)) throw std::runtime_error("ftp.require_tls = true, but there is no certificate (" + (c.root / c.tls.cert).string() + ")");
+    if (c.ftp.implicit_listen) throw std::runtime_error("ftp.implicit_listen needs a certificate (" + (c.root / c.tls.cert).string() + ")");
+  }
   pool_ = std::make_unique<io_pool>(ctx_->cfg.threads);
 }
 
@@ -32,6 +45,12 @@ std::optional<asio::ip::tcp::endpoint> server::bind_ftp() {
   if (!ctx_->cfg.ftp.listen) return std::nullopt;
   ftp_ = std::make_unique<listener>(*pool_, *ctx_, protocol::ftp, *ctx_->cfg.ftp.listen);
   return ftp_->local_endpoint();
+}
+
+std::optional<asio::ip::tcp::endpoint> server::bind_ftps() {
+  if (!ctx_->cfg.ftp.implicit_listen) return std::nullopt;
+  ftps_ = std::make_unique<listener>(*pool_, *ctx_, protocol::ftps, *ctx_->cfg.ftp.implicit_listen);
+  return ftps_->local_endpoint();
 }
 
 int server::run() {
@@ -49,6 +68,7 @@ int server::run() {
     spdlog::info("signal {}: draining {} session(s), up to {} s", sig, ctx_->registry.count(), timeout.count());
     if (native_) native_->close();
     if (ftp_) ftp_->close();
+    if (ftps_) ftps_->close();
     ctx_->registry.stop_all();
     drainer = std::thread([this, deadline = std::chrono::steady_clock::now() + timeout] {
       if (ctx_->registry.wait_idle(deadline)) spdlog::info("all sessions finished; stopping");
@@ -67,10 +87,19 @@ int server::run() {
     std::string error;
     if (ctx_->accounts->reload(error)) spdlog::info("accounts reloaded");
     else spdlog::error("reload failed: {}", error);
+    // New sessions get the renewed certificate; running ones keep theirs.
+    if (ctx_->tls.enabled()) {
+      if (ctx_->tls.reload(error)) spdlog::info("TLS certificate reloaded: fingerprint {}", ctx_->tls.current()->fingerprint());
+      else spdlog::error("TLS reload failed (keeping the old certificate): {}", error);
+    }
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
 
+  if (const auto tls = ctx_->tls.current())
+    spdlog::info("TLS on: {} (fingerprint {})", (ctx_->cfg.root / ctx_->cfg.tls.cert).string(), tls->fingerprint());
+  else
+    spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
   if (native_) {
     native_->start();
     spdlog::info("ferryd serving {} on {} with {} loop(s)", ctx_->cfg.root.string(),
@@ -81,6 +110,11 @@ int server::run() {
     ftp_->start();
     spdlog::info("ferryd FTP front-end on {}:{}", ftp_->local_endpoint().address().to_string(),
                  ftp_->local_endpoint().port());
+  }
+  if (ftps_) {
+    ftps_->start();
+    spdlog::info("ferryd implicit FTPS on {}:{}", ftps_->local_endpoint().address().to_string(),
+                 ftps_->local_endpoint().port());
   }
   pool_->run();
   if (drainer.joinable()) drainer.join();

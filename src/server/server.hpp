@@ -31,6 +31,8 @@ class server {
   asio::ip::tcp::endpoint bind();
   /// Binds the FTP listener when configured; nullopt when FTP is off.
   std::optional<asio::ip::tcp::endpoint> bind_ftp();
+  /// Binds the implicit FTPS listener when configured.
+  std::optional<asio::ip::tcp::endpoint> bind_ftps();
   /// Serves until a stop signal and the drain after it; returns the exit status.
   int run();
 
@@ -41,6 +43,7 @@ class server {
   std::unique_ptr<io_pool> pool_;
   std::unique_ptr<listener> native_;
   std::unique_ptr<listener> ftp_;
+  std::unique_ptr<listener> ftps_;
 };
 
 }  // namespace ferry::server

@@ -69,7 +69,19 @@ bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_con
     ftp.pasv_min = static_cast<std::uint16_t>(lo);
     ftp.pasv_max = static_cast<std::uint16_t>(hi);
   }
-  for (auto [key, field] : {std::pair{"active", &ftp.active}, std::pair{"allow_plaintext", &ftp.allow_plaintext}}) {
+  if (auto v = (*t)["implicit_listen"]; v) {
+    auto s = v.value_exact<std::string>();
+    auto ep = s ? parse_endpoint(*s) : std::nullopt;
+    if (!ep) return bad("implicit_listen must be \"HOST:PORT\"");
+    ftp.implicit_listen = *ep;
+  }
+  if (auto v = (*t)["require_tls"]; v) {
+    auto b = v.value_exact<bool>();
+    if (!b) return bad("require_tls must be true or false");
+    ftp.require_tls = *b;
+  }
+  for (auto [key, field] : {std::pair{"active", &ftp.active}, std::pair{"allow_plaintext", &ftp.allow_plaintext},
+                            std::pair{"require_tls_session_reuse", &ftp.require_tls_session_reuse}}) {
     if (auto v = (*t)[key]; v) {
       auto b = v.value_exact<bool>();
       if (!b) return bad((std::string(key) + " must be true or false").c_str());
@@ -85,6 +97,36 @@ bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_con
     auto i = v.value_exact<std::int64_t>();
     if (!i || *i <= 0) return bad("data_timeout must be a positive number of seconds");
     ftp.data_timeout = std::chrono::seconds(*i);
+  }
+  return true;
+}
+
+/// The [tls] table.
+bool load_tls(const toml::table& doc, const std::filesystem::path& file, tls_config& tls,
+              std::string& error) {
+  const auto* t = doc["tls"].as_table();
+  if (t == nullptr) {
+    if (doc.contains("tls")) {
+      error = file.string() + ": tls must be a table ([tls])";
+      return false;
+    }
+    return true;
+  }
+  auto bad = [&](const char* what) {
+    error = file.string() + ": tls." + what;
+    return false;
+  };
+  for (auto [key, field] : {std::pair{"cert", &tls.cert}, std::pair{"key", &tls.key}}) {
+    if (auto v = (*t)[key]; v) {
+      auto s = v.value_exact<std::string>();
+      if (!s || s->empty()) return bad((std::string(key) + " must be a file path").c_str());
+      *field = *s;
+    }
+  }
+  if (auto v = (*t)["required"]; v) {
+    auto b = v.value_exact<bool>();
+    if (!b) return bad("required must be true or false");
+    tls.required = *b;
   }
   return true;
 }
@@ -158,7 +200,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     download_method = *s;
   }
-  if (!load_ftp(t, file, ftp, error)) return false;
+  if (!load_ftp(t, file, ftp, error) || !load_tls(t, file, tls, error)) return false;
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
   shutdown_timeout = std::chrono::seconds(drain);
@@ -180,11 +222,20 @@ std::string default_config_text() {
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
 
+# [tls]                       # TLS for both protocols (ferryd init creates the pair)
+# cert = "tls/cert.pem"       # PEM certificate chain; relative to the root
+# key = "tls/key.pem"         # PEM private key (mode 0600); SIGHUP reloads both
+# required = true             # refuse plain native sessions; default: true off loopback
+
 # [ftp]                       # the FTP front-end (RFC 959), off unless listen is set
 # listen = "127.0.0.1:2121"
 # pasv_ports = "50000-50100"  # passive data ports; default: any free port
 # active = false              # allow PORT/EPRT (only to the client's own address)
-# allow_plaintext = false     # accept PASS on non-loopback listeners (no TLS yet)
+# allow_plaintext = false     # accept PASS on non-loopback listeners without TLS
+# require_tls = true          # USER/PASS only after AUTH TLS; default: true off loopback when TLS is on
+# require_tls_session_reuse = false  # data connections must resume the control's TLS session
+#                             # (curl, lftp, FileZilla do; Python's ftplib does not)
+# implicit_listen = "127.0.0.1:9990"  # implicit FTPS (TLS from the first byte); off unless set
 # encoding = "utf-8"          # file names for legacy clients, e.g. "gbk"
 # data_timeout = 30           # seconds to wait for a data connection
 )";

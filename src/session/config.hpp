@@ -24,8 +24,27 @@ struct ftp_config {
   std::uint16_t pasv_max = 0;
   bool active = false;                  ///< PORT/EPRT (only ever to the client's own address)
   bool allow_plaintext = false;         ///< PASS on non-loopback listeners without TLS
+  /// Implicit FTPS (TLS from the first byte); off unless set.
+  std::optional<endpoint_spec> implicit_listen;
+  /// USER/PASS only after AUTH TLS. Default: on for non-loopback listeners
+  /// when TLS is available.
+  std::optional<bool> require_tls;
+  /// A protected data connection must resume the control connection's TLS
+  /// session (vsftpd's require_ssl_reuse): a third party that races for a
+  /// passive port cannot complete the handshake with the client's session.
+  /// Off by default: Python's ftplib never resumes (curl and lftp do).
+  bool require_tls_session_reuse = false;
   std::string encoding = "utf-8";       ///< file names on the control connection
   std::chrono::seconds data_timeout{30};  ///< waiting for a data connection
+};
+
+/// TLS ([tls] in ferryd.toml). Relative paths are under the root.
+struct tls_config {
+  std::filesystem::path cert = "tls/cert.pem";
+  std::filesystem::path key = "tls/key.pem";
+  /// Refuse plain sessions on the native port. Default: on for
+  /// non-loopback listeners when TLS is available.
+  std::optional<bool> required;
 };
 
 struct config {
@@ -45,6 +64,7 @@ struct config {
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";
   ftp_config ftp;
+  tls_config tls;
 
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.

@@ -14,6 +14,7 @@
 #include "session/account_cache.hpp"
 #include "session/config.hpp"
 #include "session/session_registry.hpp"
+#include "session/tls_context.hpp"
 #include "session/user_state.hpp"
 #include "transfer/rate_limiter.hpp"
 #include "transfer/xferlog.hpp"
@@ -27,7 +28,8 @@ struct server_context {
         accounts(std::make_unique<account_cache>(cfg.root / "accounts.toml")),
         registry({cfg.max_sessions, cfg.max_sessions_per_ip}),
         global_rate(cfg.rate),
-        xfer_log(cfg.root / "log" / "xferlog") {}
+        xfer_log(cfg.root / "log" / "xferlog"),
+        tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {}
 
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
 
@@ -41,6 +43,7 @@ struct server_context {
   transfer::rate_limiter global_rate;
   transfer::xferlog xfer_log;
   std::string secret;  ///< keys the fake SCRAM salts of unknown users
+  tls_provider tls;    ///< the certificate in use; off when the root has none
 };
 
 /// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.

@@ -25,7 +25,8 @@ constexpr std::size_t linger_bytes = 1 << 20;
 
 session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, std::uint64_t id,
                            std::string peer, std::string_view service)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket)),
+      socket_(stream_.socket()),
       ctx_(ctx),
       id_(id),
       peer_(std::move(peer)),
@@ -66,6 +67,7 @@ asio::awaitable<void> session_base::run() {
 asio::awaitable<void> session_base::close_gracefully() {
   using namespace asio::experimental::awaitable_operators;
   std::error_code ec;
+  stream_.send_close_notify();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) co_return;
   // Closing with unread input (a request pipelined behind the last one
@@ -93,6 +95,12 @@ asio::awaitable<void> session_base::drain_input() {
     if (ec) co_return;
     total += n;
   }
+}
+
+bool session_base::off_loopback() const {
+  std::error_code ec;
+  const auto local = socket_.local_endpoint(ec);
+  return !ec && !local.address().is_loopback();
 }
 
 void session_base::touch() {

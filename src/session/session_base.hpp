@@ -19,6 +19,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "session/byte_stream.hpp"
 #include "session/nav_state.hpp"
 #include "session/stream_io.hpp"
 #include "session/user_login.hpp"
@@ -78,7 +79,12 @@ class session_base {
   void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
                     clock::time_point started, bool complete);
 
-  asio::ip::tcp::socket socket_;
+  /// True when the connection came in on a non-loopback address (where
+  /// TLS is required by default).
+  bool off_loopback() const;
+
+  byte_stream stream_;             ///< plain or TLS; every read and write goes here
+  asio::ip::tcp::socket& socket_;  ///< stream_'s socket, for socket-level calls
   server_context& ctx_;
   const std::uint64_t id_;
   const std::string peer_;       ///< "addr:port" for logs

@@ -59,10 +59,10 @@ bulk_buffer::~bulk_buffer() { active_bulk.fetch_sub(1); }
 
 void low_watermark::set(std::size_t bytes) {
   const int v = static_cast<int>(std::clamp<std::size_t>(bytes, 1, max_lowat));
-  if (v == current_) return;
+  if (v == current_ || s_.secure()) return;
   current_ = v;
   std::error_code ec;
-  s_.set_option(asio::socket_base::receive_low_watermark(v), ec);
+  s_.socket().set_option(asio::socket_base::receive_low_watermark(v), ec);
 }
 
 std::size_t unacked_bytes(asio::ip::tcp::socket& s) {
@@ -71,12 +71,13 @@ std::size_t unacked_bytes(asio::ip::tcp::socket& s) {
   return static_cast<std::size_t>(n);
 }
 
-asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> send_file(byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent) {
   sent = 0;
   const bool paced = p.active();
-  if (d == nullptr && use_sendfile) {
+  if (d == nullptr && use_sendfile && !stream.secure()) {
+    auto& s = stream.socket();
     s.native_non_blocking(true);
     auto pos = static_cast<off_t>(off);
     std::uint64_t left = n;
@@ -105,7 +106,7 @@ asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t 
     if (!vfs::read_at(fd, buf.data(), want, off)) co_return false;
     if (d != nullptr) d->update(buf.data(), want);
     if (paced) co_await p.wait(want);
-    auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), want), use_nothrow);
+    auto [ec, w] = co_await stream.write(asio::buffer(buf.data(), want));
     sent += w;
     if (ec) co_return false;
     left -= want;

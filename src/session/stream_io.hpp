@@ -14,6 +14,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "session/byte_stream.hpp"
+
 namespace ferry::transfer {
 class digest;
 class rate_limiter;
@@ -53,9 +55,12 @@ class bulk_buffer {
 /// arrived (SO_RCVLOWAT): fewer, larger reads, writes and digest updates.
 /// Restores the default (1 byte) on destruction, before the socket goes back
 /// to reading small frames or commands.
+///
+/// Not on TLS: records OpenSSL has already pulled in would make the socket
+/// hold less than the caller asks for, and the last slice would never wake.
 class low_watermark {
  public:
-  explicit low_watermark(asio::ip::tcp::socket& s) : s_(s) {}
+  explicit low_watermark(byte_stream& s) : s_(s) {}
   ~low_watermark() { set(1); }
   low_watermark(const low_watermark&) = delete;
   low_watermark& operator=(const low_watermark&) = delete;
@@ -65,7 +70,7 @@ class low_watermark {
   void set(std::size_t bytes);
 
  private:
-  asio::ip::tcp::socket& s_;
+  byte_stream& s_;
   int current_ = 1;
 };
 
@@ -74,10 +79,11 @@ class low_watermark {
 std::size_t unacked_bytes(asio::ip::tcp::socket& s);
 
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
-/// sendfile is used only when asked and no hashing is needed. `progress` runs
+/// sendfile is used only when asked, no hashing is needed and the stream is
+/// plain (TLS encrypts in user space). `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the
 /// file shrank. `sent` counts the bytes handed to the socket (for the log).
-asio::awaitable<bool> send_file(asio::ip::tcp::socket& s, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> send_file(byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent);
 

@@ -115,6 +115,25 @@ class Server:
         self.proc, self.port, self.extra_stdout, ftp_port = _spawn(
             self.root, self.log_path, ftp=self.ftp_port is not None)
         self.ftp_port = ftp_port
+        pin_server(self.base, self.root, self.port)
+
+
+def cert_fingerprint(cert_pem):
+    """"SHA256:AB:CD:..." of a PEM certificate (what ferry pins)."""
+    import hashlib
+    import ssl
+    der = ssl.PEM_cert_to_DER_cert(Path(cert_pem).read_text())
+    return "SHA256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+def pin_server(base, root, port, host="127.0.0.1"):
+    """Trusts the server's certificate for the client runs of this module
+    (HOME=base), as a user who accepted it on first use would have: every
+    client test then runs over TLS."""
+    cfg = Path(base) / ".config" / "ferry"
+    cfg.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(cfg / "known_hosts", "a") as f:
+        f.write(f"{host}:{port} {cert_fingerprint(Path(root) / 'tls' / 'cert.pem')}\n")
 
 
 def _init_root(base):
@@ -199,6 +218,7 @@ def _start_server(base, ftp_config=None):
     log_path = base / "ferryd.log"
     proc, port, extra_stdout, ftp_port = _spawn(root, log_path, ftp=ftp_config is not None)
     srv = Server(base, root, proc, port, log_path)
+    pin_server(base, root, port)
     srv.extra_stdout = extra_stdout
     srv.ftp_port = ftp_port
     return srv
@@ -275,8 +295,8 @@ def run_ferry(server, args, password=None, env_password=None, timeout=30, cwd=No
     """Runs the real client. With `password`, passes --password-stdin."""
     if not os.access(FERRY, os.X_OK):
         pytest.fail(f"ferry binary not found at {FERRY}")
-    env = {k: v for k, v in os.environ.items() if k != "FERRY_PASSWORD"}
-    env["HOME"] = str(server.base)
+    env = {k: v for k, v in os.environ.items() if k not in ("FERRY_PASSWORD", "XDG_CONFIG_HOME")}
+    env["HOME"] = str(server.base)  # known_hosts: pinned by pin_server()
     if env_password is not None:
         env["FERRY_PASSWORD"] = env_password
     argv = [FERRY, "-P", str(server.port)]

@@ -58,14 +58,18 @@ class ProtocolError(Exception):
 class Conn:
     """A blocking connection to ferryd speaking the native protocol."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source_ip=None):
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source_ip=None,
+                 tls=None):
         # source_ip (e.g. "127.0.0.7") gives a test its own client address, so
         # the server's per-address failed-login throttle of one test does not
-        # slow down another.
+        # slow down another. `tls`: an ssl.SSLContext to speak TLS (the native
+        # port tells TLS from plain by the first byte).
         self.sock = socket.create_connection(
             (host, port), timeout=timeout,
             source_address=(source_ip, 0) if source_ip else None)
         self.sock.settimeout(timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.next_id = 1
         self.closed = False
 
@@ -168,11 +172,13 @@ class Conn:
         assert final["status"] == 200, f"login of {user!r} failed: {final!r}"
         return final
 
-    def auth(self, user, password, cnonce=None):
+    def auth(self, user, password, cnonce=None, mechanism="SCRAM-SHA-256", gs2="n,,",
+             cb_data=b""):
         """Runs the SCRAM exchange; returns the last reply (100-step failures
-        are returned as they are). On success verifies the server signature."""
-        sc = ScramClient(user, password, cnonce)
-        first = self.req("auth", mechanism="SCRAM-SHA-256", data=sc.client_first())
+        are returned as they are). On success verifies the server signature.
+        `gs2`/`cb_data`: the GS2 header and channel-binding bytes to claim."""
+        sc = ScramClient(user, password, cnonce, gs2=gs2, cb_data=cb_data)
+        first = self.req("auth", mechanism=mechanism, data=sc.client_first())
         if first["status"] != 100:
             return first
         self.last_server_first = first["data"]
@@ -352,15 +358,17 @@ def scram_escape_user(user):
 class ScramClient:
     """SCRAM-SHA-256 client side, RFC 5802 section 3 / RFC 7677."""
 
-    def __init__(self, user, password, cnonce=None):
+    def __init__(self, user, password, cnonce=None, gs2="n,,", cb_data=b""):
         self.user = user
         self.password = password
+        self.gs2 = gs2
+        self.cb_data = cb_data
         self.cnonce = cnonce or _b64(os.urandom(18)).replace("+", "-").replace("/", "_")
         self.client_first_bare = f"n={scram_escape_user(user)},r={self.cnonce}"
         self.server_signature = None
 
     def client_first(self):
-        return "n,," + self.client_first_bare
+        return self.gs2 + self.client_first_bare
 
     def client_final(self, server_first):
         attrs = parse_scram_attrs(server_first)
@@ -371,7 +379,8 @@ class ScramClient:
         salted = salted_password(self.password, salt, iters)
         client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
         stored_key = hashlib.sha256(client_key).digest()
-        without_proof = f"c=biws,r={nonce}"
+        binding = _b64(self.gs2.encode() + self.cb_data)
+        without_proof = f"c={binding},r={nonce}"
         auth_message = ",".join(
             [self.client_first_bare, server_first, without_proof]).encode("utf-8")
         client_signature = hmac.new(stored_key, auth_message, hashlib.sha256).digest()

@@ -122,13 +122,13 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
   // The helper really did uncomment every setting: 10 top-level keys, the
-  // [ftp] header and its 6 keys.
-  const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]))");
+  // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
+  const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 17) << text;
+  ASSERT_EQ(settings, 24) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
@@ -146,6 +146,54 @@ TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   EXPECT_EQ(c.ftp.listen->port, 2121);
   EXPECT_EQ(c.ftp.pasv_min, 50000);
   EXPECT_EQ(c.ftp.pasv_max, 50100);
+  EXPECT_EQ(c.ftp.require_tls_session_reuse, d.require_tls_session_reuse);
+  const ferry::session::tls_config t;
+  EXPECT_EQ(c.tls.cert, t.cert);
+  EXPECT_EQ(c.tls.key, t.key);
+  // "Default: on off loopback" is shown as `true`; so is FTP's require_tls,
+  // and the implicit listener with an example address.
+  EXPECT_EQ(c.tls.required, std::optional<bool>(true));
+  EXPECT_EQ(c.ftp.require_tls, std::optional<bool>(true));
+  ASSERT_TRUE(c.ftp.implicit_listen);
+  EXPECT_EQ(c.ftp.implicit_listen->port, 9990);
+}
+
+TEST_F(Config, TlsDefaultsAndOverrides) {
+  config d;
+  EXPECT_EQ(d.tls.cert, "tls/cert.pem");
+  EXPECT_EQ(d.tls.key, "tls/key.pem");
+  EXPECT_FALSE(d.tls.required);  // decided per listener
+  EXPECT_FALSE(d.ftp.require_tls);
+  EXPECT_FALSE(d.ftp.require_tls_session_reuse);
+  EXPECT_FALSE(d.ftp.implicit_listen);
+  config c;
+  ASSERT_TRUE(load(R"([tls]
+cert = "/etc/ssl/x.pem"
+key = "k.pem"
+required = false
+[ftp]
+require_tls = false
+require_tls_session_reuse = true
+implicit_listen = "[::1]:990"
+)", c)) << error_;
+  EXPECT_EQ(c.tls.cert, "/etc/ssl/x.pem");
+  EXPECT_EQ(c.tls.key, "k.pem");
+  EXPECT_EQ(c.tls.required, std::optional<bool>(false));
+  EXPECT_EQ(c.ftp.require_tls, std::optional<bool>(false));
+  EXPECT_TRUE(c.ftp.require_tls_session_reuse);
+  ASSERT_TRUE(c.ftp.implicit_listen);
+  EXPECT_EQ(c.ftp.implicit_listen->host, "::1");
+  EXPECT_EQ(c.ftp.implicit_listen->port, 990);
+}
+
+TEST_F(Config, BadTlsValuesAreErrors) {
+  for (const char* text : {"tls = 1", "[tls]\nrequired = 1", "[tls]\ncert = \"\"", "[tls]\nkey = 5",
+                           "[ftp]\nrequire_tls = \"yes\"", "[ftp]\nimplicit_listen = \"nope\"",
+                           "[ftp]\nrequire_tls_session_reuse = 0"}) {
+    config c;
+    EXPECT_FALSE(load(text, c)) << text;
+    EXPECT_FALSE(error_.empty()) << text;
+  }
 }
 
 TEST_F(Config, TopLevelValuesOverrideDefaults) {
