@@ -17,10 +17,8 @@ import pty
 import select
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
-import threading
 import time
 
 import pytest
@@ -489,73 +487,4 @@ def test_tls_flag_usage_errors(server, xdg):
     r = ferry(server, xdg, "pwd", options=["--no-tls", "--ca", "system"])
     assert r.returncode == 2, r
 
-
-# ---------------------------------------------------------------- channel binding
-
-
-class TlsProxy:
-    """A man in the middle with a certificate of its own: terminates the
-    client's TLS and opens its own TLS connection to ferryd, relaying bytes."""
-
-    def __init__(self, upstream_port, cert, key):
-        self.upstream_port = upstream_port
-        self.server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.server_ctx.load_cert_chain(cert, key)
-        self.client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        self.client_ctx.check_hostname = False
-        self.client_ctx.verify_mode = ssl.CERT_NONE
-        self.sock = socket.create_server((HOST, 0))
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        self.sock.settimeout(30)
-        try:
-            raw, _ = self.sock.accept()
-        except OSError:
-            return
-        with raw:
-            try:
-                down = self.server_ctx.wrap_socket(raw, server_side=True)
-                up = self.client_ctx.wrap_socket(socket.create_connection((HOST, self.upstream_port)))
-            except (OSError, ssl.SSLError):
-                return
-            with down, up:
-                self._relay(down, up)
-
-    @staticmethod
-    def _relay(a, b):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([a, b], [], [], 1)
-            for s in ready:
-                other = b if s is a else a
-                try:
-                    while True:
-                        data = s.recv(65536)
-                        if not data:
-                            return
-                        other.sendall(data)
-                        if not s.pending():
-                            break
-                except (OSError, ssl.SSLError):
-                    return
-
-    def close(self):
-        self.sock.close()
-        self.thread.join(5)
-
-
-def test_man_in_the_middle_is_caught_by_channel_binding(server, xdg, tmp_path):
-    cert, key = self_signed(tmp_path / "mitm")
-    proxy = TlsProxy(server.port, str(cert), str(key))
-    try:
-        # the user was fooled into pinning the proxy's certificate
-        pin(xdg, proxy.port, fingerprint_of(cert))
-        r = failed(ferry(server, xdg, "pwd", port=proxy.port), "login through a TLS proxy")
-    finally:
-        proxy.close()
-    line = r.stderr.strip()
-    assert line.startswith("ferry: login failed: channel binding"), line
-    assert "authentication failed" not in line, line
+# A TLS-terminating man in the middle (channel binding): test_tls_mitm.py.
