@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string root;
-  auto* init = app.add_subcommand("init", "create a server root (config, accounts, homes)");
+  auto* init = app.add_subcommand("init", "create a server root (config, accounts, homes, and a self-signed TLS certificate in ROOT/tls unless --no-tls)");
   init->add_option("--root", root, "server root directory")->required();
   bool no_tls = false;
   init->add_flag("--no-tls", no_tls, "do not create a self-signed TLS certificate (ROOT/tls/)");
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   }
   del->add_flag("--remove-home", remove_home, "also delete the user's home directory");
 
-  auto* serve = app.add_subcommand("serve", "run the server in the foreground");
+  auto* serve = app.add_subcommand("serve", "run the server in the foreground (TLS with ROOT/tls/cert.pem + key.pem, or [tls] in ferryd.toml; SIGHUP reloads accounts and the certificate)");
   std::string listen, config_file, ftp_listen, ftps_listen;
   unsigned threads = 0;
   serve->add_option("--root", root, "server root")->required();

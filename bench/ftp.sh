@@ -15,7 +15,8 @@
 # when BUILD_DIR/bench/tcp_limit_bench exists, RETR against the machine's
 # single-stream download limit (target >= 0.85).
 # Not a test: numbers depend on the machine. Installs vsftpd and
-# python3-pyftpdlib with apt-get when missing (INSTALL=0 to forbid), creates
+# python3-pyftpdlib when missing (scripts/install-bench-deps.sh, which starts
+# no service; INSTALL=0 to forbid), creates
 # the local system user ferrybench for vsftpd (kept, password locked at exit).
 #
 # Environment knobs (defaults in brackets):
@@ -34,7 +35,7 @@
 #                       BUSY_WAIT s) until other processes use < BUSY_MAX cores
 #   PASV_BASE [20100]   first passive port (3 ranges of 200 from there)
 #   TIMEOUT_BIG [180]   seconds allowed for one 1 GiB transfer
-#   INSTALL [1]         apt-get install missing vsftpd / python3-pyftpdlib
+#   INSTALL [1]         install missing vsftpd / python3-pyftpdlib
 #   VSFTPD_CRYPT [sha512]  how ferrybench's password is stored for PAM:
 #                       sha512 = SHA-512-crypt, 5000 rounds (~ms per check);
 #                       system = chpasswd's choice (yescrypt on Debian 12:
@@ -54,6 +55,9 @@ die() { echo "ftp.sh: $*" >&2; exit 2; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# stop_pid, timing, wait_load/wait_quiet, ensure_pkg/ensure_user, ports
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 BUILD=${1:-$REPO/build}
 [[ -d $BUILD ]] || die "build directory '$BUILD' not found (usage: bench/ftp.sh [BUILD_DIR])"
 BUILD=$(cd "$BUILD" && pwd)
@@ -77,7 +81,6 @@ TIMEOUT_BIG=${TIMEOUT_BIG:-180}
 INSTALL=${INSTALL:-1}
 VSFTPD_ISOLATE=${VSFTPD_ISOLATE:-NO}
 VSFTPD_CRYPT=${VSFTPD_CRYPT:-sha512}
-CRYPT_NAME=
 KEEP_LOGS=${KEEP_LOGS:-0}
 LFTP_DEBUG=${LFTP_DEBUG:-0}
 read -r -a FERRYD_EXTRA <<<"${FERRYD_ARGS:-}"
@@ -107,13 +110,6 @@ FAILED=0
 declare -A PID=() PORT=() HOMEDIR=() NOTE=() VERSION=()
 UP=() # servers that started and accepted a login
 
-stop_pid() { # PID: TERM, wait up to 5 s, KILL
-  local p=$1
-  kill -TERM "$p" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
 cleanup() {
   local rc=$? s
   set +e
@@ -130,119 +126,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- timing, numbers ------------------------------------------------------------
-now_us() { local t; t=$(date +%s%N); echo $((t / 1000)); }
-fixed2() { local v=$1; printf '%d.%02d' $((v / 100)) $((v % 100)); }
-mbps() { echo $((($1 + $2 / 2) / $2)); }                   # BYTES US -> MB/s (10^6)
-per_s() { echo $((($1 * 1000000 + $2 / 2) / $2)); }        # COUNT US -> per second
-flt_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; } # float a < b
-
-# ---- quiet machine --------------------------------------------------------------
-# The machine has 2 cores and other jobs compile on it: wait for quiet first.
-LOAD_NOTE=
-wait_load() {
-  local waited=0 l
-  while :; do
-    l=$(cut -d' ' -f1 /proc/loadavg)
-    flt_lt "$l" "$LOAD_MAX" && break
-    if ((waited >= LOAD_WAIT)); then
-      log "load average $l still >= $LOAD_MAX after ${LOAD_WAIT}s; running anyway"
-      LOAD_NOTE="load average was $l (>= $LOAD_MAX) at start: numbers are noisy"
-      return 0
-    fi
-    ((waited == 0)) && log "load average $l >= $LOAD_MAX: waiting (at most ${LOAD_WAIT}s)"
-    sleep 10; waited=$((waited + 10))
-  done
-  log "load average $l"
-}
-# Busy cores (all processes) over 0.5 s, as "N.NN"; measured while nothing of
-# ours runs, so it is the others' load.
-busy_cores() {
-  local a b
-  read -r -a a < <(head -1 /proc/stat); sleep 0.5; read -r -a b < <(head -1 /proc/stat)
-  local i tot=0 idle
-  for i in 1 2 3 4 5 6 7 8; do tot=$((tot + b[i] - a[i])); done
-  idle=$((b[4] - a[4] + b[5] - a[5]))
-  ((tot > 0)) || { echo 0.00; return; }
-  fixed2 $(((tot - idle) * 100 * $(nproc) / tot))
-}
-NOISY_RUNS=0
-wait_quiet() {
-  local waited=0 b
-  while :; do
-    b=$(busy_cores)
-    flt_lt "$b" "$BUSY_MAX" && return 0
-    if ((waited >= BUSY_WAIT)); then
-      NOISY_RUNS=$((NOISY_RUNS + 1))
-      echo "$(date +%T) busy $b cores before a run (waited ${waited}s)" >>"$LOGS/noise.txt"
-      return 0
-    fi
-    sleep 2; waited=$((waited + 3))
-  done
-}
-
-# ---- packages and the system user for vsftpd -------------------------------------
-# Failures set START_ERR and return 1 (they run in the main shell: the PIDs and
-# ports they record must survive).
-START_ERR=
-fail_start() { START_ERR=$*; return 1; }
-ensure_pkg() { # PACKAGE TEST-COMMAND...
-  local pkg=$1; shift
-  "$@" >/dev/null 2>&1 && return 0
-  [[ $INSTALL == 1 ]] || { fail_start "$pkg not installed (INSTALL=0)"; return 1; }
-  log "apt-get install -y $pkg"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "$pkg" >"$LOGS/apt-$pkg.txt" 2>&1 ||
-    { fail_start "apt-get install $pkg failed: $(tail -c 200 "$LOGS/apt-$pkg.txt")"; return 1; }
-  "$@" >/dev/null 2>&1 || { fail_start "$pkg installed but unusable"; return 1; }
-}
-USER_MADE=0
-ensure_user() {
-  [[ $(id -u) == 0 ]] || { fail_start "needs root (a local system user for PAM)"; return 1; }
-  if ! id "$FTP_USER" >/dev/null 2>&1; then
-    useradd -m -s /bin/bash -c "ferry bench (bench/ftp.sh)" "$FTP_USER" >"$LOGS/useradd.txt" 2>&1 ||
-      { fail_start "useradd failed: $(head -c 200 "$LOGS/useradd.txt")"; return 1; }
-  fi
-  # PAM's pam_shells wants a shell listed in /etc/shells.
-  local sh; sh=$(getent passwd "$FTP_USER" | cut -d: -f7)
-  grep -qx "$sh" /etc/shells || usermod -s /bin/bash "$FTP_USER"
-  # sha512 (default) keeps vsftpd's per-login cost at a few ms; "system"
-  # lets chpasswd (PAM) pick: yescrypt on Debian 12, ~0.1-0.3 s per login.
-  if [[ $VSFTPD_CRYPT == sha512 ]]; then
-    local h; h=$(openssl passwd -6 "$PW") || { fail_start "openssl passwd -6 failed"; return 1; }
-    echo "$FTP_USER:$h" | chpasswd -e >"$LOGS/chpasswd.txt" 2>&1 || { fail_start "chpasswd -e failed"; return 1; }
-  elif [[ $VSFTPD_CRYPT == system ]]; then
-    echo "$FTP_USER:$PW" | chpasswd >"$LOGS/chpasswd.txt" 2>&1 || { fail_start "chpasswd failed"; return 1; }
-  else
-    fail_start "VSFTPD_CRYPT must be sha512 or system"; return 1
-  fi
-  CRYPT_NAME=$(getent shadow "$FTP_USER" | cut -d: -f2 | cut -d'$' -f2)
-  case $CRYPT_NAME in y) CRYPT_NAME=yescrypt ;; 6) CRYPT_NAME=sha512crypt ;; esac
-  USER_MADE=1
-}
-
-# ---- ports ------------------------------------------------------------------------
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Passive ranges below the ephemeral range, none of their ports listened on.
-pick_pasv_base() {
-  local base=$PASV_BASE p used clash
-  used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
-  for _ in $(seq 10); do
-    clash=0
-    for p in $used; do ((p >= base && p < base + 600)) && clash=1; done
-    ((clash)) || { echo "$base"; return 0; }
-    base=$((base + 1000))
-  done
-  die "no free passive port ranges near $PASV_BASE"
-}
-wait_port() { # PORT PID SECONDS
-  local i
-  for i in $(seq $(($3 * 10))); do
-    kill -0 "$2" 2>/dev/null || return 1
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 # check_login PORT: one ftplib login + PWD + QUIT; prints the error on failure.
 check_login() {
   "$PY" - "$1" "$FTP_USER" "$PW" <<'EOF' 2>&1

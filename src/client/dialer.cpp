@@ -26,8 +26,13 @@ result<connection> dialer::dial() {
   const auto started = conn->start_tls(tls_settings{host_, plan_.ca});
   if (!started) return broken(where + ": " + started.error().text);
   if (*started == tls_start::not_offered) {
-    // SECURITY: clear text only where the policy allows it (loopback by default).
+    // SECURITY: clear text only where the policy allows it (loopback by
+    // default), and never to a server whose certificate was pinned: it
+    // spoke TLS before, so a server without TLS now is not the same one.
     if (plan_.mode == tls_mode::required) return broken(where + " does not offer TLS");
+    if (!plan_.ca && is_pinned())
+      return broken(where + " does not offer TLS, but its certificate is pinned in " +
+                    plan_.known_hosts.string() + "; refusing clear text (use --no-tls to insist)");
     clear_only_ = true;
     return connection::open(host_, port_);
   }
@@ -35,6 +40,12 @@ result<connection> dialer::dial() {
     if (auto r = check_pin(*conn); !r) return r.error();
   }
   return conn;
+}
+
+bool dialer::is_pinned() const {
+  std::string error;
+  const auto text = read_known_hosts(plan_.known_hosts, error);
+  return !text || find_pin(*text, pin_key(host_, port_), "").status != pin_lookup::state::unknown;
 }
 
 result<> dialer::check_pin(const connection& conn) {

@@ -39,7 +39,7 @@ class dialer {
 
   /// A new connection, verified. Failure texts (fatal, for "ferry: TEXT"):
   /// "cannot connect to ...", "HOST:PORT does not offer TLS", "HOST:PORT:
-  /// certificate verify failed: REASON", "host key verification failed", ...
+  /// certificate verify failed: REASON", "certificate verification failed: ...", ...
   /// In opportunistic mode the server's lack of TLS is remembered: later
   /// calls connect in clear at once.
   result<connection> dial();
@@ -50,6 +50,9 @@ class dialer {
 
  private:
   /// Checks the certificate of an established TLS connection by its pin.
+  /// known_hosts pins a certificate for this server (an unreadable file
+  /// counts as pinned: fail closed).
+  bool is_pinned() const;
   result<> check_pin(const connection& conn);
 
   std::string host_;

@@ -58,20 +58,41 @@ result<pin_trust> verify_pin(const std::string& key, const std::string& fingerpr
     case pin_lookup::state::changed:
       // SECURITY: never fall back to asking: a changed certificate is refused.
       err << changed_pin_warning(key, found.pinned, fingerprint, file, found.line);
-      return broken("host key verification failed");
+      return broken("certificate verification failed: " + key + " no longer presents the pinned certificate");
+    case pin_lookup::state::malformed:
+      // SECURITY: a pin we cannot read is not a reason to ask again.
+      return broken("line " + std::to_string(found.line) + " of " + file.string() + " pins " + key +
+                    " but holds no SHA-256 fingerprint (expected '" + pin_line(key, fingerprint) +
+                    "' or another certificate's)");
     case pin_lookup::state::unknown:
       break;
   }
-  const auto answer = term::ask_on_tty(
+  std::string question =
       "The authenticity of host '" + key + "' can't be established.\n"
       "TLS certificate SHA256 fingerprint: " + fingerprint + "\n"
-      "Are you sure you want to continue connecting (yes/no)? ");
+      "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
+  std::optional<std::string> answer;
+  bool yes = false;
+  // Like ssh: "yes", "no", or the fingerprint itself (checked, not trusted
+  // blindly); anything else is asked again.
+  for (int tries = 0; tries < 5; ++tries) {
+    answer = term::ask_on_tty(question);
+    if (!answer) break;
+    const std::string digits = fingerprint_digits(*answer);
+    if (*answer == "yes" || *answer == "y" || (!digits.empty() && digits == fingerprint_digits(fingerprint))) {
+      yes = true;
+      break;
+    }
+    if (*answer == "no" || *answer == "n" || answer->empty()) break;
+    question = !digits.empty() ? "That is not this certificate's fingerprint. Please type 'yes', 'no' or the fingerprint: "
+                               : "Please type 'yes', 'no' or the fingerprint: ";
+  }
   if (!answer)
     return broken("cannot verify " + key + ": its TLS certificate " + fingerprint +
                   " is not in " + file.string() +
                   " and there is no terminal to ask; connect once interactively, or add the line '" +
                   pin_line(key, fingerprint) + "' to that file");
-  if (*answer != "yes") return broken("host key verification failed");
+  if (!yes) return broken("certificate verification failed: not accepted");
   if (!append_pin(file, key, fingerprint, error)) {
     err << "ferry: warning: " << error << " (the certificate is trusted for this connection only)\n";
   } else {

@@ -29,12 +29,6 @@ std::string_view next_field(std::string_view& line) {
   return field;
 }
 
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::toupper(x) == std::toupper(y);
-         });
-}
 
 std::string os_error(const std::string& what, const std::filesystem::path& p) {
   return what + " " + p.string() + ": " + std::strerror(errno);
@@ -62,8 +56,24 @@ std::string pin_key(std::string_view host, std::uint16_t port) {
   return host_port(lower, port);
 }
 
+std::string fingerprint_digits(std::string_view text) {
+  // Drop a label ("SHA256:", "sha256 Fingerprint=") up to its last ':' or
+  // '=' that is followed by more than two characters of digits.
+  if (const auto eq = text.rfind('='); eq != std::string_view::npos) text.remove_prefix(eq + 1);
+  if (text.size() > 7 && (text.substr(0, 7) == "SHA256:" || text.substr(0, 7) == "sha256:"))
+    text.remove_prefix(7);
+  std::string digits;
+  for (const char c : text) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+    digits += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return digits.size() == 64 ? digits : std::string();
+}
+
 pin_lookup find_pin(std::string_view text, std::string_view key, std::string_view fingerprint) {
   pin_lookup out;
+  const std::string offered = fingerprint_digits(fingerprint);
   std::size_t number = 0;
   while (!text.empty()) {
     const auto nl = text.find('\n');
@@ -74,10 +84,12 @@ pin_lookup find_pin(std::string_view text, std::string_view key, std::string_vie
     if (host.empty() || host.front() == '#') continue;
     const std::string_view pin = next_field(line);
     if (pin.empty() || host != key) continue;
-    if (same_ignoring_case(pin, fingerprint))
+    const std::string pinned = fingerprint_digits(pin);
+    if (!pinned.empty() && pinned == offered)
       return pin_lookup{pin_lookup::state::match, number, std::string(pin)};
     if (out.status == pin_lookup::state::unknown)
-      out = pin_lookup{pin_lookup::state::changed, number, std::string(pin)};
+      out = pin_lookup{pinned.empty() ? pin_lookup::state::malformed : pin_lookup::state::changed, number,
+                       std::string(pin)};
   }
   return out;
 }

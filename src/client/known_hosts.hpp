@@ -19,6 +19,7 @@ struct pin_lookup {
     unknown,  ///< no line for this server
     match,    ///< a line pins this very certificate
     changed,  ///< the server is pinned, but to another certificate
+    malformed,  ///< a line for this server holds no SHA-256 fingerprint
   };
   state status = state::unknown;
   std::size_t line = 0;  ///< 1-based line of the match, or of the first other pin
@@ -29,10 +30,16 @@ struct pin_lookup {
 /// case ("example.org:9021", "[::1]:9021").
 std::string pin_key(std::string_view host, std::uint16_t port);
 
-/// Looks `key` up in the text of a known_hosts file. Fingerprints compare
-/// without regard to case; any line for `key` that pins `fingerprint` is a
-/// match, even after lines pinning others. Lines that are not two or more
-/// fields are skipped; fields after the second are ignored.
+/// The 64 uppercase hex digits of a SHA-256 fingerprint written as ferry,
+/// ferryd or openssl print it ("SHA256:AB:CD:...", "sha256 Fingerprint=AB:..",
+/// "AB:CD:..", "abcd..."); "" when `text` is not one.
+std::string fingerprint_digits(std::string_view text);
+
+/// Looks `key` up in the text of a known_hosts file. Fingerprints compare by
+/// their digits (fingerprint_digits), so a pin pasted from openssl matches;
+/// any line for `key` that pins `fingerprint` is a match, even after lines
+/// pinning others. Lines that are not two or more fields are skipped;
+/// fields after the second are ignored.
 pin_lookup find_pin(std::string_view text, std::string_view key, std::string_view fingerprint);
 
 /// The line append_pin() writes, without its newline.

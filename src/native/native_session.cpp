@@ -265,12 +265,14 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
   const bool more = co_await login_failed(step.user, step.reason);
   // A binding failure does not depend on the password or the user, so
   // saying so reveals nothing, and tells the user what is wrong.
-  const bool sent = step.channel_mismatch
-      ? co_await send_error(id, errc::channel_binding_mismatch,
-                            "channel binding mismatch: this TLS connection does not end at ferryd "
-                            "(a TLS-terminating proxy or an attacker is in between), or the client "
-                            "did not bind it (" + step.reason + ")")
-      : co_await send_error(id, errc::auth_failed, "authentication failed");
+  std::string why = "authentication failed";
+  if (step.channel_mismatch)
+    why = step.reason == "channel binding mismatch"
+              ? "channel binding mismatch: this TLS connection does not end at ferryd "
+                "(a TLS-terminating proxy or an attacker is in between)"
+              : "channel binding required over TLS: " + step.reason;
+  const bool sent = co_await send_error(
+      id, step.channel_mismatch ? errc::channel_binding_mismatch : errc::auth_failed, why);
   if (!sent) co_return false;
   co_return more;
 }

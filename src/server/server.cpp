@@ -1,6 +1,8 @@
 // Server start-up, signals and the graceful drain.
 #include "server/server.hpp"
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <functional>
 #include <thread>
@@ -13,6 +15,25 @@
 #include "session/server_context.hpp"
 
 namespace ferry::server {
+
+namespace {
+
+/// One line about the certificate in use, and a warning when it has expired
+/// or soon will (clients that check it will then refuse the server), or when
+/// its key file is readable by others.
+void log_certificate(const session::tls_context& tls, const std::string& what,
+                     const std::filesystem::path& key) {
+  spdlog::info("{} (fingerprint {}, expires {})", what, tls.fingerprint(), tls.expires());
+  if (tls.days_left() < 0)
+    spdlog::warn("the TLS certificate has EXPIRED ({}): clients that verify it will refuse; renew it", tls.expires());
+  else if (tls.days_left() < 14)
+    spdlog::warn("the TLS certificate expires in {} day(s) ({}): renew it, then send SIGHUP", tls.days_left(), tls.expires());
+  struct stat st {};
+  if (::stat(key.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    spdlog::warn("the TLS key {} is readable by others (mode {:o}); chmod 600 it", key.string(), st.st_mode & 07777);
+}
+
+}  // namespace
 
 server::server(session::config cfg) {
   // OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer
@@ -29,7 +50,7 @@ server::server(session::config cfg) {
     // silent downgrade.
     if (c.tls.required.value_or(false)) throw std::runtime_error("tls.required = true, but there is no certificate (" + (c.root / c.tls.cert).string() + ")");
     if (c.ftp.require_tls.value_or(false)) throw std::runtime_error("ftp.require_tls = true, but there is no certificate (" + (c.root / c.tls.cert).string() + ")");
-    if (c.ftp.implicit_listen) throw std::runtime_error("ftp.implicit_listen needs a certificate (" + (c.root / c.tls.cert).string() + ")");
+    if (c.ftp.implicit_listen) throw std::runtime_error("implicit FTPS (ftp.implicit_listen, --ftps-listen) needs a certificate (" + (c.root / c.tls.cert).string() + ")");
   }
   pool_ = std::make_unique<io_pool>(ctx_->cfg.threads);
 }
@@ -89,7 +110,7 @@ int server::run() {
     else spdlog::error("reload failed: {}", error);
     // New sessions get the renewed certificate; running ones keep theirs.
     if (ctx_->tls.enabled()) {
-      if (ctx_->tls.reload(error)) spdlog::info("TLS certificate reloaded: fingerprint {}", ctx_->tls.current()->fingerprint());
+      if (ctx_->tls.reload(error)) log_certificate(*ctx_->tls.current(), "TLS certificate reloaded", ctx_->cfg.root / ctx_->cfg.tls.key);
       else spdlog::error("TLS reload failed (keeping the old certificate): {}", error);
     }
     hup.async_wait(on_hup);
@@ -97,7 +118,7 @@ int server::run() {
   hup.async_wait(on_hup);
 
   if (const auto tls = ctx_->tls.current())
-    spdlog::info("TLS on: {} (fingerprint {})", (ctx_->cfg.root / ctx_->cfg.tls.cert).string(), tls->fingerprint());
+    log_certificate(*tls, "TLS on: " + (ctx_->cfg.root / ctx_->cfg.tls.cert).string(), ctx_->cfg.root / ctx_->cfg.tls.key);
   else
     spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
   if (native_) {

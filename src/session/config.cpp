@@ -208,7 +208,8 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
 }
 
 std::string default_config_text() {
-  return R"(# ferryd settings. Every value shown is the built-in default; uncomment to change.
+  return R"(# ferryd settings. Every value shown is the built-in default unless its comment
+# says "default:" or "off unless"; uncomment to change.
 # Command-line flags (--listen, --threads) override this file.
 
 # listen = "127.0.0.1:9021"
@@ -224,7 +225,8 @@ std::string default_config_text() {
 
 # [tls]                       # TLS for both protocols (ferryd init creates the pair)
 # cert = "tls/cert.pem"       # PEM certificate chain; relative to the root
-# key = "tls/key.pem"         # PEM private key (mode 0600); SIGHUP reloads both
+# key = "tls/key.pem"         # PEM private key (mode 0600); SIGHUP re-reads both files
+#                             # (a change of these paths needs a restart)
 # required = true             # refuse plain native sessions; default: true off loopback
 
 # [ftp]                       # the FTP front-end (RFC 959), off unless listen is set

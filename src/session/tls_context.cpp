@@ -1,5 +1,7 @@
 #include "session/tls_context.hpp"
 
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -134,6 +136,19 @@ std::shared_ptr<tls_context> tls_context::load(const std::filesystem::path& cert
     c->fingerprint_ = auth::cert_fingerprint(
         std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n)));
     OPENSSL_free(der);
+  }
+  if (leaf != nullptr) {
+    const ASN1_TIME* end = X509_get0_notAfter(leaf);
+    int days = 0, secs = 0;
+    if (ASN1_TIME_diff(&days, &secs, nullptr, end) == 1) c->days_left_ = days;
+    if (BIO* b = BIO_new(BIO_s_mem())) {
+      if (ASN1_TIME_print(b, end) == 1) {
+        char* p = nullptr;
+        const long len = BIO_get_mem_data(b, &p);
+        if (len > 0) c->expires_.assign(p, static_cast<std::size_t>(len));
+      }
+      BIO_free(b);
+    }
   }
   return c;
 }

@@ -43,11 +43,17 @@ class tls_context {
 
   /// "SHA256:AB:CD:..." of the leaf certificate (for logs and users).
   const std::string& fingerprint() const noexcept { return fingerprint_; }
+  /// The leaf's notAfter as OpenSSL prints it ("Mar  4 10:00:00 2029 GMT"),
+  /// and whole days until then (negative once expired).
+  const std::string& expires() const noexcept { return expires_; }
+  int days_left() const noexcept { return days_left_; }
 
  private:
   explicit tls_context(ssl_ctx_st* ctx) : ctx_(ctx) {}
   ssl_ctx_st* ctx_;
   std::string fingerprint_;
+  std::string expires_;
+  int days_left_ = 0;
 };
 
 /// The current context; reload() replaces it when the files load.

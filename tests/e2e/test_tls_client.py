@@ -247,7 +247,7 @@ def test_first_use_on_a_tty_yes_pins_then_reconnects_silently(server, xdg):
     fp = fingerprint_of(server.root / "tls" / "cert.pem")
     argv = [FERRY, "-P", str(server.port), "--password-stdin", f"demo@{HOST}", "pwd"]
     # The password comes from stdin; the question and the answer use the tty.
-    status, out = on_pty(argv, client_env(xdg), [(b"(yes/no)? ", "yes")],
+    status, out = on_pty(argv, client_env(xdg), [(b"[fingerprint])? ", "yes")],
                          stdin_data=server.password("demo") + "\n")
     assert status == 0, out
     key = f"{HOST}:{server.port}"
@@ -272,10 +272,36 @@ def test_first_use_on_a_tty_yes_pins_then_reconnects_silently(server, xdg):
 def test_first_use_on_a_tty_no_refuses(server, xdg):
     argv = [FERRY, "-P", str(server.port), f"demo@{HOST}", "pwd"]
     status, out = on_pty(argv, client_env(xdg, server.password("demo")),
-                         [(b"(yes/no)? ", "no")])
+                         [(b"[fingerprint])? ", "no")])
     assert status == 1, out
-    assert "host key verification failed" in out, out
+    assert "certificate verification failed" in out, out
     assert not known_hosts(xdg).exists()
+
+
+def test_first_use_asks_again_and_checks_a_pasted_fingerprint(server, xdg):
+    """Anything but yes/no/the fingerprint is asked again; a wrong
+    fingerprint is said to be wrong; the right one (as openssl prints it,
+    without the SHA256: label) is as good as "yes"."""
+    fp = conftest.cert_fingerprint(server.root / "tls" / "cert.pem")
+    wrong = "SHA256:" + ":".join(["00"] * 32)
+    argv = [FERRY, "-P", str(server.port), f"demo@{HOST}", "pwd"]
+    status, out = on_pty(argv, client_env(xdg, server.password("demo")),
+                         [(b"[fingerprint])? ", "maybe"),
+                          (b"or the fingerprint: ", wrong),
+                          (b"or the fingerprint: ", fp[len("SHA256:"):])])
+    assert status == 0, out
+    assert "That is not this certificate's fingerprint." in out, out
+    assert known_hosts(xdg).read_text() == f"{HOST}:{server.port} {fp}\n"
+
+
+def test_pinned_loopback_server_without_tls_is_refused(own_server, xdg):
+    """On loopback the client may fall back to clear text, but not for a
+    server whose certificate it pinned: that server spoke TLS before."""
+    srv = own_server(no_tls=True)
+    pin(xdg, srv.port, "SHA256:" + ":".join(["AB"] * 32))
+    r = failed(ferry(srv, xdg, "pwd"), "pinned server without TLS")
+    assert "does not offer TLS" in r.stderr and "pinned" in r.stderr, r.stderr
+    r = ok(ferry(srv, xdg, "pwd", options=["--no-tls"]), "--no-tls insists")
 
 
 def test_changed_certificate_is_refused_with_both_fingerprints(own_server, xdg, tmp_path):
@@ -305,7 +331,7 @@ def test_changed_certificate_is_refused_with_both_fingerprints(own_server, xdg, 
     assert old in err and new in err, f"both fingerprints must be shown: {err}"
     f = str(known_hosts(xdg))
     assert f"line 3 of {f}" in err and f"sed -i '3d' {f}" in err, err
-    assert "host key verification failed" in err.splitlines()[-1], err
+    assert "certificate verification failed" in err.splitlines()[-1], err
     assert r.stdout == ""
     # nothing changed in the file
     assert known_hosts(xdg).read_text().count(old) == 2 and new not in known_hosts(xdg).read_text()

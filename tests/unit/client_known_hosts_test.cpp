@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,32 @@ TEST(ClientKnownHosts, FingerprintCaseDoesNotMatter) {
   std::string lower = fp_a;
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   EXPECT_EQ(find_pin("h:1 " + lower + "\n", "h:1", fp_a).status, state::match);
+}
+
+TEST(ClientKnownHosts, PinsPastedInOtherFormatsMatch) {
+  // What openssl and ferryd init print, and bare hex without colons.
+  const std::string hex = fp_a.substr(7);
+  std::string bare;
+  for (char c : hex)
+    if (c != ':') bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& pin : std::vector<std::string>{hex, "sha256:" + hex, "Fingerprint=" + hex, bare}) {
+    EXPECT_EQ(find_pin("h:1 " + pin + "\n", "h:1", fp_a).status, state::match) << pin;
+    EXPECT_EQ(find_pin("h:1 " + pin + "\n", "h:1", fp_b).status, state::changed) << pin;
+  }
+  ASSERT_EQ(bare.size(), 64u);
+  std::string upper;
+  for (char c : bare) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(fingerprint_digits(fp_a), upper);
+}
+
+TEST(ClientKnownHosts, APinThatIsNoFingerprintIsMalformedNotChanged) {
+  for (const std::string& pin : std::vector<std::string>{"SHA256:AB:CD", "nothex", "SHA1:" + fp_a.substr(7)}) {
+    const auto r = find_pin("h:1 " + pin + "\n", "h:1", fp_a);
+    EXPECT_EQ(r.status, state::malformed) << pin;
+    EXPECT_EQ(r.line, 1u);
+  }
+  EXPECT_TRUE(fingerprint_digits("SHA256:AB").empty());
+  EXPECT_TRUE(fingerprint_digits("").empty());
 }
 
 TEST(ClientKnownHosts, CommentsBlankAndShortLinesAreSkipped) {
