@@ -52,7 +52,14 @@ result<> dialer::check_pin(const connection& conn) {
   const std::string der = conn.peer_certificate();
   if (der.empty()) return broken(host_port(host_, port_) + ": the server sent no certificate");
   const std::string fingerprint = auth::cert_fingerprint(der);
-  if (!accepted_.empty() && fingerprint == accepted_) return {};
+  if (!accepted_.empty()) {
+    if (fingerprint == accepted_) return {};
+    // SECURITY: accepted a moment ago (even if the pin could not be saved):
+    // another certificate on the reconnect is a change, never a new question.
+    return broken("certificate verification failed: " + host_port(host_, port_) +
+                  " presented another certificate on reconnecting (" + fingerprint + ", accepted " +
+                  accepted_ + ")");
+  }
   const auto trust = verify_pin(pin_key(host_, port_), fingerprint, plan_.known_hosts, err_);
   if (!trust) return trust.error();
   if (*trust == pin_trust::accepted) {

@@ -73,6 +73,11 @@ result<int> receive_reply(connection& conn, std::uint64_t id, json& reply, std::
   const auto rid = reply.find("id");
   if (rid == reply.end() || !rid->is_number_unsigned() || rid->get<std::uint64_t>() != id) {
     conn.close();
+    // id 0 with an error: the server refused the connection itself (a
+    // session limit, a protocol error); its message says why.
+    if (rid != reply.end() && rid->is_number_unsigned() && rid->get<std::uint64_t>() == 0) {
+      if (const auto msg = reply_message(reply); !msg.empty()) return broken("server: " + msg);
+    }
     return broken("protocol error: reply does not answer request " + std::to_string(id));
   }
   const auto st = reply.find("status");

@@ -104,7 +104,11 @@ asio::awaitable<void> ftp_session::farewell(ending why) {
 }
 
 asio::awaitable<bool> ftp_session::send_raw(std::string text) {
+  // A control connection that failed a write is dead: writing again could
+  // wait for ever (a reset peer), so the session ends instead.
+  if (control_broken_) co_return false;
   auto [ec, n] = co_await stream_.write(asio::buffer(text));
+  if (ec) control_broken_ = closing_ = true;
   co_return !ec;
 }
 

@@ -28,6 +28,8 @@ asio::awaitable<void> ftp_session::cmd_auth(const std::string& arg) {
   std::string mech;
   for (char ch : arg) mech.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
   if (stream_.secure()) co_return (void)co_await reply(503, "Already using TLS.");
+  // The password already crossed in clear: TLS now would only pretend.
+  if (logged_in()) co_return (void)co_await reply(503, "Already logged in without TLS; reconnect and send AUTH TLS first.");
   if (!ctx_.tls.enabled()) co_return (void)co_await reply(502, "TLS is not configured on this server.");
   // "SSL" and "TLS-C" are old names for the same thing (RFC 4217 §4).
   if (mech != "TLS" && mech != "SSL" && mech != "TLS-C")

@@ -110,6 +110,12 @@ asio::awaitable<bool> native_session::start_stream() {
     spdlog::warn("ferry {}: TLS handshake with {} failed: {}", id_, peer_, error);
     co_return false;
   }
+  if (!stream_.channel_binding()) {
+    // RFC 9266: without the extended master secret a TLS 1.2 exporter does
+    // not identify the connection, so a -PLUS login would prove nothing.
+    spdlog::warn("ferry {}: {} from {} without the extended master secret: refused", id_, stream_.describe(), peer_);
+    co_return false;
+  }
   spdlog::info("ferry {}: {}", id_, stream_.describe());
   co_return true;
 }

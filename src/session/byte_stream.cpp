@@ -89,6 +89,7 @@ asio::awaitable<bool> byte_stream::handshake(const tls_context& ctx, const reuse
 
 asio::awaitable<byte_stream::result> byte_stream::read_some(asio::mutable_buffer b) {
   if (ssl_ == nullptr) co_return co_await socket_.async_read_some(b, use_nothrow);
+  if (SSL_is_init_finished(ssl_) != 1) co_return result{asio::error::not_connected, 0};
   auto* p = static_cast<char*>(b.data());
   for (;;) {
     // Take every record that is ready, up to the buffer's size: bulk reads
@@ -122,6 +123,9 @@ asio::awaitable<byte_stream::result> byte_stream::read_some(asio::mutable_buffer
 
 asio::awaitable<byte_stream::result> byte_stream::write(asio::const_buffer b) {
   if (ssl_ == nullptr) co_return co_await asio::async_write(socket_, b, use_nothrow);
+  // SSL_write on a half-done handshake would try to finish it (and wait on
+  // the peer for ever): a cut handshake is a dead stream.
+  if (SSL_is_init_finished(ssl_) != 1) co_return result{asio::error::not_connected, 0};
   const auto* p = static_cast<const char*>(b.data());
   std::size_t done = 0;
   while (done < b.size()) {
@@ -147,7 +151,7 @@ asio::awaitable<byte_stream::result> byte_stream::write(asio::const_buffer b) {
 }
 
 void byte_stream::send_close_notify() noexcept {
-  if (ssl_ == nullptr) return;
+  if (ssl_ == nullptr || SSL_is_init_finished(ssl_) != 1) return;
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
@@ -159,6 +163,9 @@ std::size_t byte_stream::buffered() const noexcept {
 
 std::optional<std::string> byte_stream::channel_binding() const {
   if (ssl_ == nullptr) return std::nullopt;
+  // RFC 9266 §2: TLS 1.2 needs the extended master secret for the exporter
+  // to be unique to the connection.
+  if (SSL_version(ssl_) < TLS1_3_VERSION && SSL_get_extms_support(ssl_) != 1) return std::nullopt;
   std::string out(exporter_bytes, '\0');
   if (SSL_export_keying_material(ssl_, reinterpret_cast<unsigned char*>(out.data()), out.size(),
                                  exporter_label, sizeof exporter_label - 1, nullptr, 0, 0) != 1) {

@@ -57,7 +57,7 @@ class byte_stream {
   /// TLS decrypted bytes waiting to be read (0 on a plain stream).
   std::size_t buffered() const noexcept;
   /// The connection's tls-exporter channel binding (RFC 9266), or nullopt
-  /// on a plain stream.
+  /// on a plain stream and on TLS 1.2 without the extended master secret.
   std::optional<std::string> channel_binding() const;
   /// True when the handshake resumed a session whose ticket carries `token`.
   /// (After a failed handshake the stream stays secure() and unusable: close it.)

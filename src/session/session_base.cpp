@@ -20,6 +20,8 @@ namespace {
 constexpr auto linger_time = std::chrono::seconds(2);
 constexpr auto linger_poll = std::chrono::milliseconds(5);
 constexpr std::size_t linger_bytes = 1 << 20;
+/// How long a session's last words may take.
+constexpr auto farewell_time = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -48,9 +50,14 @@ asio::awaitable<void> session_base::run() {
     });
   });
   try {
-    if (co_await greet()) co_await (serve() || watchdog());
+    // The greeting (FTP's 220, implicit FTPS's handshake) is under the
+    // watchdog too: a client that stalls it is cut at the login timeout.
+    co_await (greet_and_serve() || watchdog());
     if (ending_ == ending::normal && stop_requested_) ending_ = ending::shutdown;
-    co_await farewell(ending_);
+    // Last words are best effort: a peer that stopped reading (or a TLS
+    // handshake the watchdog cut) must not hold the session.
+    asio::steady_timer bound(socket_.get_executor(), farewell_time);
+    co_await (farewell(ending_) || bound.async_wait(use_nothrow));
     // The user's session is over: free its per-user slot now, not after the
     // bounded linger below (a client that reconnects at once must get in).
     ctx_.registry.unbind_user(id_);
@@ -62,6 +69,14 @@ asio::awaitable<void> session_base::run() {
   std::error_code ec;
   socket_.close(ec);
   spdlog::info("{} {} closed{}{}", service_, id_, login_.user.empty() ? "" : " user=", login_.user);
+}
+
+asio::awaitable<void> session_base::greet_and_serve() {
+  // Two statements: GCC 12 miscompiles `if (co_await a) co_await b;` here
+  // (the coroutine dies with SIGILL).
+  const bool greeted = co_await greet();
+  if (!greeted) co_return;
+  co_await serve();
 }
 
 asio::awaitable<void> session_base::close_gracefully() {

@@ -93,6 +93,7 @@ class session_base {
   nav_state nav_;
 
  private:
+  asio::awaitable<void> greet_and_serve();
   asio::awaitable<void> watchdog();
   void request_stop();
   /// Ends the connection without a reset destroying replies in flight: FIN
