@@ -43,13 +43,16 @@ byte_stream::~byte_stream() {
 }
 
 byte_stream::byte_stream(byte_stream&& other) noexcept
-    : socket_(std::move(other.socket_)), ssl_(std::exchange(other.ssl_, nullptr)) {}
+    : socket_(std::move(other.socket_)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      established_(std::exchange(other.established_, false)) {}
 
 byte_stream& byte_stream::operator=(byte_stream&& other) noexcept {
   if (this != &other) {
     if (ssl_ != nullptr) SSL_free(ssl_);
     socket_ = std::move(other.socket_);
     ssl_ = std::exchange(other.ssl_, nullptr);
+    established_ = std::exchange(other.established_, false);
   }
   return *this;
 }
@@ -71,7 +74,10 @@ asio::awaitable<bool> byte_stream::handshake(const tls_context& ctx, const reuse
   for (;;) {
     ERR_clear_error();
     const int r = SSL_do_handshake(ssl_);
-    if (r == 1) co_return true;
+    if (r == 1) {
+      established_ = true;
+      co_return true;
+    }
     const int e = SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
       auto [wec] = co_await socket_.async_wait(
@@ -89,7 +95,7 @@ asio::awaitable<bool> byte_stream::handshake(const tls_context& ctx, const reuse
 
 asio::awaitable<byte_stream::result> byte_stream::read_some(asio::mutable_buffer b) {
   if (ssl_ == nullptr) co_return co_await socket_.async_read_some(b, use_nothrow);
-  if (SSL_is_init_finished(ssl_) != 1) co_return result{asio::error::not_connected, 0};
+  if (!established_) co_return result{asio::error::not_connected, 0};
   auto* p = static_cast<char*>(b.data());
   for (;;) {
     // Take every record that is ready, up to the buffer's size: bulk reads
@@ -124,8 +130,10 @@ asio::awaitable<byte_stream::result> byte_stream::read_some(asio::mutable_buffer
 asio::awaitable<byte_stream::result> byte_stream::write(asio::const_buffer b) {
   if (ssl_ == nullptr) co_return co_await asio::async_write(socket_, b, use_nothrow);
   // SSL_write on a half-done handshake would try to finish it (and wait on
-  // the peer for ever): a cut handshake is a dead stream.
-  if (SSL_is_init_finished(ssl_) != 1) co_return result{asio::error::not_connected, 0};
+  // the peer for ever): a cut handshake is a dead stream. (Not
+  // SSL_is_init_finished(): post-handshake messages such as KeyUpdate put
+  // an established connection back "in init" for a moment.)
+  if (!established_) co_return result{asio::error::not_connected, 0};
   const auto* p = static_cast<const char*>(b.data());
   std::size_t done = 0;
   while (done < b.size()) {
@@ -151,7 +159,7 @@ asio::awaitable<byte_stream::result> byte_stream::write(asio::const_buffer b) {
 }
 
 void byte_stream::send_close_notify() noexcept {
-  if (ssl_ == nullptr || SSL_is_init_finished(ssl_) != 1) return;
+  if (ssl_ == nullptr || !established_) return;
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();

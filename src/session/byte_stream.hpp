@@ -68,6 +68,7 @@ class byte_stream {
  private:
   asio::ip::tcp::socket socket_;
   ssl_st* ssl_ = nullptr;
+  bool established_ = false;  ///< the TLS handshake completed
 };
 
 }  // namespace ferry::session
