@@ -15,11 +15,11 @@ Connect from another terminal:
     $build/apps/ferry demo@127.0.0.1
 (or FERRY_PASSWORD=demo $build/apps/ferry demo@127.0.0.1 ls -l)
 FTP clients work too (FTPS):  lftp -e 'set ssl:ca-file $root/tls/cert.pem' -u demo,demo -p 2121 127.0.0.1
+                         or:  curl --ssl-reqd --cacert $root/tls/cert.pem ftp://demo:demo@127.0.0.1:2121/
 Stop with Ctrl-C.
 TXT
 if [ -f "$root/tls/cert.pem" ]; then
   echo "TLS certificate fingerprint (the client asks you to confirm it on first use):"
   echo "    $(openssl x509 -noout -fingerprint -sha256 -in "$root/tls/cert.pem" | sed 's/^.*=/SHA256:/')"
-  echo "    or: curl --ssl-reqd --cacert $root/tls/cert.pem ftp://demo:demo@127.0.0.1:2121/"
 fi
 exec "$ferryd" serve --root "$root" --listen 127.0.0.1:9021 --ftp-listen 127.0.0.1:2121
