@@ -104,11 +104,10 @@ asio::awaitable<void> ftp_session::farewell(ending why) {
 }
 
 asio::awaitable<bool> ftp_session::send_raw(std::string text) {
-  // A control connection that failed a write is dead: writing again could
-  // wait for ever (a reset peer), so the session ends instead.
-  if (control_broken_) co_return false;
+  // A control connection that failed a write is dead (byte_stream fails
+  // every later write at once): the session ends.
   auto [ec, n] = co_await stream_.write(asio::buffer(text));
-  if (ec) control_broken_ = closing_ = true;
+  if (ec) closing_ = true;
   co_return !ec;
 }
 
@@ -249,7 +248,7 @@ asio::awaitable<void> ftp_session::cmd_feat(const std::string&) {
   hash.pop_back();
   std::vector<std::string> features{"EPRT", "EPSV", hash, "MDTM", "MLST type*;size*;modify*;perm*;unique*;",
                                     "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"};
-  if (tls_ || ctx_.tls.enabled()) {
+  if (ctx_.tls.enabled()) {
     // RFC 4217 §6: FEAT lists AUTH, PBSZ and PROT (kept in sorted order).
     features.insert(features.begin(), "AUTH TLS");
     features.insert(features.begin() + 7, {"PBSZ", "PROT"});

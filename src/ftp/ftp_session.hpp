@@ -156,7 +156,6 @@ class ftp_session final : public session::session_base {
   bool aborted_ = false;        ///< ABOR seen during the current transfer
   bool control_gone_ = false;   ///< the client closed the control connection
   bool closing_ = false;
-  bool control_broken_ = false;  ///< a write on the control connection failed
   bool reading_ = false;        ///< waiting for the next command (idle, for the gate)
 };
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "auth/scram.hpp"
 #include "auth/scram_server.hpp"
 #include "native/nav_ops.hpp"
 #include "native/open_upload.hpp"
@@ -24,8 +25,8 @@ using json = nlohmann::json;
 using session::use_nothrow;
 using tcp = asio::ip::tcp;
 constexpr unsigned char tls_handshake_record = 0x16;
-constexpr std::string_view scram = "SCRAM-SHA-256";
-constexpr std::string_view scram_plus = "SCRAM-SHA-256-PLUS";
+using auth::scram_mechanism;
+using auth::scram_plus_mechanism;
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t out_flush_bytes = 256 * 1024;
 
@@ -221,7 +222,7 @@ asio::awaitable<bool> native_session::on_hello(std::uint64_t id, const json& req
   r["server"] = "ferryd/0.1";
   // Over TLS both are listed (RFC 5802: a client that sees -PLUS and still
   // picks plain SCRAM with "y" reveals a downgrade); plain SCRAM is then refused.
-  r["auth"] = stream_.secure() ? json::array({scram_plus, scram}) : json::array({scram});
+  r["auth"] = stream_.secure() ? json::array({scram_plus_mechanism, scram_mechanism}) : json::array({scram_mechanism});
   r["hash"] = json::array({"xxh128", "sha256", "md5"});
   co_return co_await send(r);
 }
@@ -240,8 +241,8 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
 
   auth::scram_server::step step;
   if (mech) {
-    const bool plus = *mech == scram_plus;
-    if (!plus && *mech != scram)
+    const bool plus = *mech == scram_plus_mechanism;
+    if (!plus && *mech != scram_mechanism)
       co_return co_await send_error(id, errc::bad_request, "unsupported mechanism; use SCRAM-SHA-256");
     if (plus && !stream_.secure())
       co_return co_await send_error(id, errc::bad_request, "SCRAM-SHA-256-PLUS needs TLS");

@@ -7,13 +7,11 @@
 
 #include <asio/write.hpp>
 
+#include "auth/scram.hpp"
 #include "session/use_nothrow.hpp"
 
 namespace ferry::session {
 namespace {
-
-constexpr char exporter_label[] = "EXPORTER-Channel-Binding";
-constexpr std::size_t exporter_bytes = 32;
 
 /// The error an OpenSSL failure `e` (from SSL_get_error) stands for.
 std::error_code map_error(int e) {
@@ -45,7 +43,8 @@ byte_stream::~byte_stream() {
 byte_stream::byte_stream(byte_stream&& other) noexcept
     : socket_(std::move(other.socket_)),
       ssl_(std::exchange(other.ssl_, nullptr)),
-      established_(std::exchange(other.established_, false)) {}
+      established_(std::exchange(other.established_, false)),
+      write_failed_(std::exchange(other.write_failed_, false)) {}
 
 byte_stream& byte_stream::operator=(byte_stream&& other) noexcept {
   if (this != &other) {
@@ -53,6 +52,7 @@ byte_stream& byte_stream::operator=(byte_stream&& other) noexcept {
     socket_ = std::move(other.socket_);
     ssl_ = std::exchange(other.ssl_, nullptr);
     established_ = std::exchange(other.established_, false);
+    write_failed_ = std::exchange(other.write_failed_, false);
   }
   return *this;
 }
@@ -128,6 +128,15 @@ asio::awaitable<byte_stream::result> byte_stream::read_some(asio::mutable_buffer
 }
 
 asio::awaitable<byte_stream::result> byte_stream::write(asio::const_buffer b) {
+  // A stream that failed a write is dead: writing again to a reset peer can
+  // wait for ever (its readiness event is spent), so later writes fail at once.
+  if (write_failed_) co_return result{asio::error::broken_pipe, 0};
+  auto r = co_await write_all(b);
+  if (std::get<0>(r)) write_failed_ = true;
+  co_return r;
+}
+
+asio::awaitable<byte_stream::result> byte_stream::write_all(asio::const_buffer b) {
   if (ssl_ == nullptr) co_return co_await asio::async_write(socket_, b, use_nothrow);
   // SSL_write on a half-done handshake would try to finish it (and wait on
   // the peer for ever): a cut handshake is a dead stream. (Not
@@ -174,9 +183,10 @@ std::optional<std::string> byte_stream::channel_binding() const {
   // RFC 9266 §2: TLS 1.2 needs the extended master secret for the exporter
   // to be unique to the connection.
   if (SSL_version(ssl_) < TLS1_3_VERSION && SSL_get_extms_support(ssl_) != 1) return std::nullopt;
-  std::string out(exporter_bytes, '\0');
+  std::string out(auth::tls_exporter_bytes, '\0');
   if (SSL_export_keying_material(ssl_, reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                                 exporter_label, sizeof exporter_label - 1, nullptr, 0, 0) != 1) {
+                                 auth::tls_exporter_label.data(), auth::tls_exporter_label.size(), nullptr, 0,
+                                 0) != 1) {
     ERR_clear_error();
     return std::nullopt;
   }

@@ -49,7 +49,8 @@ class byte_stream {
   /// asio::error::eof: TCP's FIN on a plain stream, close_notify on TLS; a
   /// TLS stream cut without close_notify reports std::errc::connection_aborted.
   asio::awaitable<result> read_some(asio::mutable_buffer b);
-  /// All of `b`, or an error with the count handed over.
+  /// All of `b`, or an error with the count handed over. After one failed
+  /// write, every later one fails at once (the stream is dead).
   asio::awaitable<result> write(asio::const_buffer b);
 
   /// Sends TLS close_notify if it fits in the socket now; never waits.
@@ -66,9 +67,12 @@ class byte_stream {
   std::string describe() const;
 
  private:
+  asio::awaitable<result> write_all(asio::const_buffer b);
+
   asio::ip::tcp::socket socket_;
   ssl_st* ssl_ = nullptr;
-  bool established_ = false;  ///< the TLS handshake completed
+  bool established_ = false;   ///< the TLS handshake completed
+  bool write_failed_ = false;  ///< a write failed: the stream is dead
 };
 
 }  // namespace ferry::session

@@ -37,6 +37,7 @@
 #include <openssl/x509.h>
 
 #include "session/use_nothrow.hpp"
+#include "test_certs.hpp"
 #include "test_files.hpp"
 
 namespace ferry::session {
@@ -47,46 +48,14 @@ using namespace std::chrono_literals;
 
 // ---- certificates -------------------------------------------------------
 
-struct pkey_free {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct x509_free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct bio_free {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
-using x509_ptr = std::unique_ptr<X509, x509_free>;
-using bio_ptr = std::unique_ptr<BIO, bio_free>;
-
-std::string bio_text(BIO* b) {
-  char* p = nullptr;
-  const long n = BIO_get_mem_data(b, &p);
-  return std::string(p, static_cast<std::size_t>(n));
-}
-
 /// A self-signed EC P-256 pair written as PEM.
 void write_pair(const fs::path& cert, const fs::path& key) {
-  pkey_ptr k(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  auto k = test::new_key();
   ASSERT_TRUE(k);
-  x509_ptr x(X509_new());
-  X509_set_version(x.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600);
-  X509_NAME* name = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("ferry-test"), -1, -1, 0);
-  X509_set_issuer_name(x.get(), name);
-  X509_set_pubkey(x.get(), k.get());
-  ASSERT_GT(X509_sign(x.get(), k.get(), EVP_sha256()), 0);
-  bio_ptr c(BIO_new(BIO_s_mem()));
-  PEM_write_bio_X509(c.get(), x.get());
-  test::write(cert, bio_text(c.get()));
-  bio_ptr kb(BIO_new(BIO_s_mem()));
-  PEM_write_bio_PrivateKey(kb.get(), k.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  test::write(key, bio_text(kb.get()));
+  auto x = test::self_signed(k.get(), "ferry-test");
+  ASSERT_TRUE(x);
+  test::write(cert, test::cert_pem(x.get()));
+  test::write(key, test::key_pem(k.get()));
 }
 
 // ---- hashing ------------------------------------------------------------
