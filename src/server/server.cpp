@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -31,6 +32,14 @@ void log_certificate(const session::tls_context& tls, const std::string& what,
   struct stat st {};
   if (::stat(key.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     spdlog::warn("the TLS key {} is readable by others (mode {:o}); chmod 600 it", key.string(), st.st_mode & 07777);
+}
+
+/// The kernel lists "tls" among its TCP upper-layer protocols (kTLS).
+bool kernel_offers_tls() {
+  std::ifstream in("/proc/sys/net/ipv4/tcp_available_ulp");
+  for (std::string ulp; in >> ulp;)
+    if (ulp == "tls") return true;
+  return false;
 }
 
 }  // namespace
@@ -117,8 +126,13 @@ int server::run() {
   };
   hup.async_wait(on_hup);
 
-  if (const auto tls = ctx_->tls.current())
+  if (const auto tls = ctx_->tls.current()) {
     log_certificate(*tls, "TLS on: " + (ctx_->cfg.root / ctx_->cfg.tls.cert).string(), ctx_->cfg.root / ctx_->cfg.tls.key);
+    // Encryption runs in user space here; say whether the kernel could take
+    // it over (kernel TLS is not used yet: bench/tls.sh measures the cost).
+    spdlog::info("kernel TLS: {}", kernel_offers_tls() ? "offered by this kernel, not used yet (user-space TLS)"
+                                                        : "not offered by this kernel (no \"tls\" ULP); user-space TLS");
+  }
   else
     spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
   if (native_) {
