@@ -328,7 +328,9 @@ alive() { [[ -n ${PID[$1]} ]] && kill -0 "${PID[$1]}" 2>/dev/null; }
 # rep_ROW SERVER REP: sets VAL (integer, higher is better) or ERRMSG.
 url() { echo "ftp://$FTP_USER:$PW@127.0.0.1:${PORT[$1]}/$2"; }
 errtail() { tail -c 200 "$1" 2>/dev/null | tr '\n' ' '; }
-t_start() { sync; wait_quiet; T0=$(now_us); }
+# Each run starts with the source in the page cache and as much freshly freed
+# memory as it will write (lib.sh: this VM returns idle memory to its host).
+t_start() { sync; cat "$BIG" >/dev/null; wait_quiet; prefault_page_cache "$WORK" "$BIG_BYTES"; T0=$(now_us); }
 t_stop() { DT=$(($(now_us) - T0)); ((DT > 0)) || DT=1; }
 
 # curl's own pretransfer/total times give the data phase alone (login,

@@ -1,4 +1,5 @@
-// Digest implementations over libxxhash (XXH3-128) and OpenSSL EVP (SHA-256, MD5).
+// Digest implementations over libxxhash (XXH3-128, through a kernel built for
+// the CPU's vector unit where there is one) and OpenSSL EVP (SHA-256, MD5).
 #include "transfer/digest.hpp"
 
 
@@ -9,6 +10,7 @@
 #include <openssl/evp.h>
 #include <xxhash.h>
 
+#include "transfer/xxh3_kernels.hpp"
 #include "vfs/file_io.hpp"
 
 namespace ferry::transfer {
@@ -24,6 +26,7 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
   return out;
 }
 
+/// libxxhash's build, for CPUs without the wider kernels.
 class xxh128_digest final : public digest {
  public:
   xxh128_digest() : state_(XXH3_createState()) {
@@ -40,6 +43,25 @@ class xxh128_digest final : public digest {
 
  private:
   XXH3_state_t* state_;
+};
+
+/// The same digest through a kernel built for this CPU's vector unit.
+class xxh128_kernel_digest final : public digest {
+ public:
+  explicit xxh128_kernel_digest(const xxh3::kernel& k) : k_(k), state_(k.create()) {
+    if (!state_) throw std::bad_alloc();
+  }
+  ~xxh128_kernel_digest() override { k_.destroy(state_); }
+  void update(const void* data, std::size_t n) override { k_.update(state_, data, n); }
+  std::string hex() override {
+    unsigned char out[16];
+    k_.digest(state_, out);
+    return to_hex(out, sizeof out);
+  }
+
+ private:
+  const xxh3::kernel& k_;
+  void* state_;
 };
 
 class evp_digest final : public digest {
@@ -67,7 +89,10 @@ bool known_algo(std::string_view algo) noexcept {
 }
 
 std::unique_ptr<digest> digest::make(std::string_view algo) {
-  if (algo == "xxh128") return std::make_unique<xxh128_digest>();
+  if (algo == "xxh128") {
+    if (const xxh3::kernel* k = xxh3::best_kernel()) return std::make_unique<xxh128_kernel_digest>(*k);
+    return std::make_unique<xxh128_digest>();
+  }
   if (algo == "sha256") return std::make_unique<evp_digest>(EVP_sha256());
   if (algo == "md5") return std::make_unique<evp_digest>(EVP_md5());
   return nullptr;
