@@ -61,17 +61,25 @@ result<tree_listing> walk_remote(session& remote, const std::string& root) {
       }
       if (auto r = remote.wire().send_bytes(frames); !r) return r.error();
       for (std::size_t i = first; i < last; ++i) {
-        json reply;
-        std::uint64_t body = 0;
-        const auto status = receive_reply(remote.wire(), first_id + (i - first), reply, body);
-        if (!status) return status.error();
-        if (*status >= 300) {
-          if (level[i].empty()) return refused(reply_text(reply));
-          out.errors.push_back({level[i], reply_text(reply)});
-        } else if (depth >= max_depth) {
-          out.errors.push_back({level[i], "directory tree too deep"});
-        } else {
-          add_listing(reply, level[i], out, next);
+        // A big directory answers in several frames ("more": true on all
+        // but the last), before the next request's answer.
+        for (bool first_frame = true, more = true; more; first_frame = false) {
+          json reply;
+          std::uint64_t body = 0;
+          const auto status = receive_reply(remote.wire(), first_id + (i - first), reply, body);
+          if (!status) return status.error();
+          if (*status >= 300) {
+            if (level[i].empty()) return refused(reply_text(reply));
+            out.errors.push_back({level[i], reply_text(reply)});
+            break;
+          }
+          if (depth >= max_depth) {
+            if (first_frame) out.errors.push_back({level[i], "directory tree too deep"});
+          } else {
+            add_listing(reply, level[i], out, next);
+          }
+          const auto m = reply.find("more");
+          more = m != reply.end() && m->is_boolean() && m->get<bool>();
         }
       }
     }

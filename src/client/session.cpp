@@ -186,12 +186,22 @@ result<std::vector<file_entry>> session::ls(const std::string& path) {
   if (!path.empty()) req["path"] = path;
   json rep;
   if (auto r = call(req, rep); !r) return r.error();
+  // A big directory comes in frames: each with "more": true is followed by
+  // another answering the same request.
+  const std::uint64_t id = req["id"].get<std::uint64_t>();
   std::vector<file_entry> out;
-  if (const auto it = rep.find("entries"); it != rep.end() && it->is_array()) {
-    out.reserve(it->size());
-    for (const auto& e : *it) out.push_back(entry_from_json(e));
+  for (;;) {
+    if (const auto it = rep.find("entries"); it != rep.end() && it->is_array()) {
+      out.reserve(out.size() + it->size());
+      for (const auto& e : *it) out.push_back(entry_from_json(e));
+    }
+    const auto more = rep.find("more");
+    if (more == rep.end() || !more->is_boolean() || !more->get<bool>()) return out;
+    std::uint64_t body = 0;
+    const auto status = receive_reply(conn_, id, rep, body);
+    if (!status) return status.error();
+    if (*status >= 300) return refused(reply_text(rep));
   }
-  return out;
 }
 
 result<file_entry> session::stat(const std::string& path) {

@@ -19,6 +19,10 @@
 #include "proto/errc.hpp"
 #include "session/session_base.hpp"
 
+namespace ferry::vfs {
+class dir_listing;
+}
+
 namespace ferry::ftp {
 
 class name_codec;
@@ -75,7 +79,6 @@ class ftp_session final : public session::session_base {
   asio::awaitable<void> watch_control();
   /// Waits briefly until the control connection is readable or hung up.
   asio::awaitable<void> settle_control();
-  asio::awaitable<void> send_listing(const std::string& text);
   /// After a data transfer: true (and the replies sent) when the client
   /// aborted it or went away, so the caller sends no completion reply.
   asio::awaitable<bool> ended_early();
@@ -125,6 +128,9 @@ class ftp_session final : public session::session_base {
  private:
   enum class listing { long_form, names, facts };
   asio::awaitable<void> list_cmd(const std::string& arg, listing kind);
+  /// Sends a directory listing over the data connection in slices, formatting
+  /// entries as it goes (vfs::dir_listing: the names only stay in memory).
+  asio::awaitable<void> send_listing(vfs::dir_listing& entries, listing kind);
   enum class store { replace, append, unique };
   asio::awaitable<void> store_cmd(const std::string& arg, store mode);
   asio::awaitable<bool> open_passive(bool extended);

@@ -18,6 +18,7 @@
 #include "session/use_nothrow.hpp"
 #include "vfs/download_file.hpp"
 #include "transfer/upload.hpp"
+#include "vfs/dir_listing.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
@@ -204,16 +205,42 @@ asio::awaitable<bool> ftp_session::ended_early() {
   co_return false;
 }
 
-asio::awaitable<void> ftp_session::send_listing(const std::string& text) {
+asio::awaitable<void> ftp_session::send_listing(vfs::dir_listing& entries, listing kind) {
   if (!co_await data_ready()) co_return;
   co_await reply(150, "Here comes the directory listing.");
   auto data = co_await open_data();
   if (!data) co_return;
-  auto send = [](session::byte_stream& s, const std::string& t) -> asio::awaitable<bool> {
-    auto [ec, n] = co_await s.write(asio::buffer(t));
-    co_return !ec;
+  // Formatted and written in slices of ~64 KiB, so a directory of 100,000
+  // entries never sits in memory as text.
+  auto send = [&](session::byte_stream& s) -> asio::awaitable<bool> {
+    std::string text;
+    const auto now = std::time(nullptr);
+    while (!entries.done()) {
+      for (auto& e : entries.next(256)) {
+        auto name = codec_->to_client(e.name);
+        if (!name) {
+          // One unrepresentable name must not break the whole listing.
+          spdlog::warn("ftp {}: skipping a name not representable in {}", id_, ctx_.cfg.ftp.encoding);
+          continue;
+        }
+        e.name = *name;
+        switch (kind) {
+          case listing::long_form: text += list_line(e, now); break;
+          case listing::names: text += e.name; break;
+          case listing::facts: text += mlsx_line(e, e.name); break;
+        }
+        text += "\r\n";
+      }
+      if (text.size() >= (64 << 10) || (entries.done() && !text.empty())) {
+        auto [ec, n] = co_await s.write(asio::buffer(text));
+        if (ec) co_return false;
+        text.clear();
+        touch();
+      }
+    }
+    co_return true;
   };
-  const bool ok = co_await with_abort_watch(send(*data, text));
+  const bool ok = co_await with_abort_watch(send(*data));
   close_data(*data);
   if (co_await ended_early()) co_return;
   co_await reply(ok ? 226 : 426, ok ? "Directory send OK." : "Failure writing network stream.");
@@ -234,27 +261,10 @@ asio::awaitable<void> ftp_session::list_cmd(const std::string& raw, listing kind
   }
   if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok)
     co_return (void)co_await reply(501, "MLSD needs a directory.");
-  std::vector<vfs::dir_entry> entries;
-  if (auto e = login_.jail->list(path, entries); e != errc::ok)
+  vfs::dir_listing entries;
+  if (auto e = login_.jail->open_listing(path, entries); e != errc::ok)
     co_return (void)co_await reply(info(e).ftp_code, "Failed to list directory.");
-  std::string text;
-  const auto now = std::time(nullptr);
-  for (auto& e : entries) {
-    auto name = codec_->to_client(e.name);
-    if (!name) {
-      // One unrepresentable name must not break the whole listing.
-      spdlog::warn("ftp {}: skipping a name not representable in {}", id_, ctx_.cfg.ftp.encoding);
-      continue;
-    }
-    e.name = *name;
-    switch (kind) {
-      case listing::long_form: text += list_line(e, now); break;
-      case listing::names: text += e.name; break;
-      case listing::facts: text += mlsx_line(e, e.name); break;
-    }
-    text += "\r\n";
-  }
-  co_await send_listing(text);
+  co_await send_listing(entries, kind);
 }
 
 asio::awaitable<void> ftp_session::cmd_list(const std::string& arg) { co_await list_cmd(arg, listing::long_form); }

@@ -198,7 +198,14 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
   if (op->nav != nullptr) {
     json reply;
     run_nav_op(op->nav, id, req, nav_, reply);
-    co_return co_await send(reply);
+    if (!co_await send(reply)) co_return false;
+    // A big listing goes out frame by frame; send() flushes every 256 KiB,
+    // so a client that stops reading holds the rest of it in the directory.
+    while (nav_.listing) {
+      if (!co_await send(nav::ls_more(id, nav_))) co_return false;
+      touch();
+    }
+    co_return true;
   }
   co_return co_await (this->*(op->fn))(id, req, body);
 }

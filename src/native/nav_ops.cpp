@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "proto/request.hpp"
+#include "vfs/dir_listing.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
@@ -65,14 +66,32 @@ void cd(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
 }
 
 void ls(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
+  st.listing.reset();
   std::string p;
   if (!path_field(id, f, "path", st, p, r, false)) return;
-  std::vector<vfs::dir_entry> entries;
-  if (auto e = st.jail->list(p, entries); e != errc::ok) return void(r = result(id, e, p));
+  auto l = std::make_shared<vfs::dir_listing>();
+  if (auto e = st.jail->open_listing(p, *l); e != errc::ok) return void(r = result(id, e, p));
+  st.listing = std::move(l);
+  r = ls_more(id, st);
+}
+
+json ls_more(std::uint64_t id, nav_state& st) {
+  json r = proto::reply(id);
   json arr = json::array();
-  for (const auto& e : entries) arr.push_back(entry_json(e));
-  r = proto::reply(id);
+  if (st.listing) {
+    std::size_t bytes = 0;
+    while (bytes < ls_frame_budget && !st.listing->done()) {
+      for (auto& e : st.listing->next(1)) {
+        json j = entry_json(e);
+        bytes += j.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
+        arr.push_back(std::move(j));
+      }
+    }
+    if (st.listing->done()) st.listing.reset();
+    else r["more"] = true;
+  }
   r["entries"] = std::move(arr);
+  return r;
 }
 
 void stat(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {

@@ -4,6 +4,7 @@
 // goes through vfs::resolve and then the jail. The op table that names them
 // is in native_session.cpp.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include <nlohmann/json_fwd.hpp>
@@ -25,9 +26,20 @@ void run_nav_op(nav_handler fn, std::uint64_t id, const nlohmann::json& req, ses
                 nlohmann::json& reply);
 
 namespace nav {
+/// JSON bytes of entries per ls frame: the client refuses headers over
+/// 64 KiB, and one more entry adds at most ~1.6 KiB (a 255-byte name of
+/// escaped characters).
+inline constexpr std::size_t ls_frame_budget = 32 * 1024;
+
 void pwd(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 void cd(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+/// ls answers in frames of at most ls_frame_budget bytes of entries, in name
+/// order across frames. A frame with "more": true is followed by more with the
+/// same id: the listing stays open in `st.listing` and ls_more() gives the
+/// next frame (the last has no "more"). The caller sends each frame before
+/// asking for the next, so a listing holds only its names in memory.
 void ls(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
+nlohmann::json ls_more(std::uint64_t id, session::nav_state& st);
 void stat(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 void mkdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 void rmdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);

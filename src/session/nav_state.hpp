@@ -2,9 +2,11 @@
 // cwd, and the user's quota ledger. Both protocols' navigation and transfer
 // commands work on it. Owned by one session; no locking.
 #pragma once
+#include <memory>
 #include <string>
 
 namespace ferry::vfs {
+class dir_listing;
 class jail;
 class quota_ledger;
 }  // namespace ferry::vfs
@@ -18,6 +20,8 @@ struct nav_state {
   /// The home must be re-measured before the ledger is next used (set at
   /// login; done lazily so a login costs no walk of the home).
   bool quota_stale = false;
+  /// An ls still being answered in frames (native protocol; see nav::ls_more).
+  std::shared_ptr<vfs::dir_listing> listing;
 
   /// True when `path` is the cwd or one of its ancestors (removing or moving
   /// it would strand the session).

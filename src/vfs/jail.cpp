@@ -12,12 +12,12 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "vfs/dir_listing.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::vfs {
-namespace {
 
-dir_entry entry_from_stat(std::string name, const struct stat& st) {
+dir_entry make_entry(std::string name, const struct stat& st) {
   dir_entry e;
   e.name = std::move(name);
   if (S_ISREG(st.st_mode)) e.type = file_type::file;
@@ -33,6 +33,8 @@ dir_entry entry_from_stat(std::string name, const struct stat& st) {
   e.unique = unique;
   return e;
 }
+
+namespace {
 
 std::uint64_t usage_of(int dirfd, int depth) {
   // Bounded depth keeps the number of open fds bounded.
@@ -127,38 +129,29 @@ errc jail::stat(std::string_view path, dir_entry& out) const {
   const int rc = leaf.empty() ? ::fstat(parent.get(), &st)
                               : ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
   if (rc != 0) return errc_from_errno(errno);
-  out = entry_from_stat(leaf.empty() ? "/" : leaf, st);
+  out = make_entry(leaf.empty() ? "/" : leaf, st);
   return errc::ok;
 }
 
 errc jail::list(std::string_view path, std::vector<dir_entry>& out) const {
   out.clear();
+  dir_listing l;
+  if (auto ec = open_listing(path, l); ec != errc::ok) return ec;
+  out = l.next(l.count());
+  return errc::ok;
+}
+
+errc jail::open_listing(std::string_view path, dir_listing& out) const {
   if (reserved(path)) return errc::reserved_name;
-  int fd = open_at(path, O_RDONLY | O_DIRECTORY);
+  const int fd = open_at(path, O_RDONLY | O_DIRECTORY);
   if (fd == -ENOTDIR) {
     dir_entry e;
     if (auto ec = stat(path, e); ec != errc::ok) return ec;
-    out.push_back(std::move(e));
+    out.set_single(std::move(e));
     return errc::ok;
   }
   if (fd < 0) return errc_from_errno(-fd);
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    const int e = errno;
-    ::close(fd);
-    return errc_from_errno(e);
-  }
-  while (auto* de = ::readdir(d)) {
-    std::string_view name = de->d_name;
-    if (name == "." || name == ".." || is_part_file(name)) continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    out.push_back(entry_from_stat(std::string(name), st));
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end(),
-            [](const dir_entry& a, const dir_entry& b) { return a.name < b.name; });
-  return errc::ok;
+  return out.read(unique_fd(fd));
 }
 
 errc jail::make_dir(std::string_view path, bool parents) const {

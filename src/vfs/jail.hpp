@@ -23,7 +23,11 @@
 #include "proto/errc.hpp"
 #include "vfs/unique_fd.hpp"
 
+struct stat;
+
 namespace ferry::vfs {
+
+class dir_listing;
 
 enum class file_type { file, dir, link, other };
 std::string_view to_string(file_type t) noexcept;
@@ -36,6 +40,9 @@ struct dir_entry {
   std::uint32_t mode = 0;    ///< permission bits (07777)
   std::string unique;        ///< device and inode in hex, "803g1a2b" (FTP MLSx unique fact)
 };
+
+/// The entry an lstat result describes, named `name`.
+dir_entry make_entry(std::string name, const struct stat& st);
 
 class jail {
  public:
@@ -53,6 +60,8 @@ class jail {
   /// A directory's entries sorted by name, without "."/".." and part files; a
   /// file path lists that one entry.
   errc list(std::string_view path, std::vector<dir_entry>& out) const;
+  /// The same, read in batches (dir_listing.hpp): for listings of any size.
+  errc open_listing(std::string_view path, dir_listing& out) const;
   errc make_dir(std::string_view path, bool parents) const;
   errc remove_dir(std::string_view path) const;
   /// Unlinks a file; `freed` gets the bytes that left the disk (0 for a link

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -166,6 +168,42 @@ TEST_F(NativeNavOps, LsIsSortedAndHidesPartFiles) {
   ASSERT_EQ(status(r), 200) << r.dump();
   ASSERT_EQ(r["entries"].size(), 1u);
   EXPECT_EQ(r["entries"][0]["name"], "inner");
+}
+
+TEST_F(NativeNavOps, ABigListingComesInBoundedFramesInNameOrder) {
+  const std::string pad(200, 'x');  // long names: few fit in one frame
+  std::vector<std::string> want;
+  for (int i = 0; i < 2000; ++i) {
+    char n[16];
+    std::snprintf(n, sizeof n, "%04d-", i);
+    want.push_back(n + pad);
+    write(home_ / "sub" / want.back(), "");
+  }
+  want.push_back("inner");
+  std::sort(want.begin(), want.end());
+  auto r = run(nav::ls, {{"op", "ls"}, {"id", 19}, {"path", "sub"}});
+  std::vector<std::string> got;
+  int frames = 0;
+  for (;;) {
+    ASSERT_EQ(status(r), 200) << r.dump().substr(0, 300);
+    EXPECT_EQ(r["id"], 19);
+    EXPECT_LE(r.dump().size(), nav::ls_frame_budget + 2048) << "frame " << frames;
+    EXPECT_FALSE(r["entries"].empty());
+    for (const auto& e : r["entries"]) got.push_back(e["name"].get<std::string>());
+    ++frames;
+    if (!r.contains("more")) break;
+    EXPECT_EQ(r["more"], true);
+    ASSERT_TRUE(st_.listing) << "the listing stays open between frames";
+    if (frames == 1) {
+      // Entries that vanish mid-listing are skipped, not errors.
+      fs::remove(home_ / "sub" / want[1500]);
+      want.erase(want.begin() + 1500);
+    }
+    r = ferry::native::nav::ls_more(19, st_);
+  }
+  EXPECT_GT(frames, 10);
+  EXPECT_EQ(got, want);
+  EXPECT_FALSE(st_.listing) << "closed after the last frame";
 }
 
 TEST_F(NativeNavOps, LsEntryFields) {
