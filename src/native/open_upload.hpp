@@ -6,11 +6,13 @@
 
 #include "native/native_session.hpp"
 #include "proto/errc.hpp"
+#include "session/upload_slots.hpp"
 #include "transfer/upload.hpp"
 
 namespace ferry::native {
 
 struct native_session::open_upload {
+  session::upload_slot slot;  ///< counted against the user's and the server's caps
   std::unique_ptr<transfer::upload> up;
   std::chrono::steady_clock::time_point started;
   errc failure = errc::ok;  ///< first error while data arrived; reported at commit

@@ -32,7 +32,6 @@ using session::use_nothrow;
 /// Files up to this size are answered from the reply queue in one write, so a
 /// pipelined stream of small gets costs one syscall per batch, not per file.
 constexpr std::uint64_t small_file = 256 * 1024;
-constexpr std::size_t max_open_uploads = 64;
 /// Hashing a resumed prefix yields to other sessions after each slice.
 constexpr std::uint64_t hash_slice = 8u << 20;
 
@@ -202,8 +201,12 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     co_return co_await send_error(id, errc::bad_request, "a put with a body needs its digest");
   if (uploads_.contains(id))
     co_return co_await send_error(id, errc::bad_request, "an upload with this id is already open");
-  if (uploads_.size() >= max_open_uploads)
-    co_return co_await send_failure(id, errc::too_many_uploads, {});
+  const unsigned session_cap = ctx_.cfg.max_uploads_per_session;
+  if (session_cap != 0 && uploads_.size() >= session_cap)
+    co_return co_await send_failure(id, errc::too_many_uploads, "at most " + std::to_string(session_cap) + " per connection");
+  auto slot = session::upload_slot::take(ctx_.open_uploads, ctx_.open_uploads_cap, login_.state->open_uploads,
+                                         ctx_.cfg.max_uploads_per_user);
+  if (!slot) co_return co_await send_failure(id, errc::too_many_uploads, "the user's or the server's limit is reached");
 
   transfer::upload_request ur;
   ur.path = *path;
@@ -221,9 +224,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     co_await asio::post(socket_.get_executor(), asio::use_awaitable);
   }
   if (!inline_put) {
-    auto ou = std::make_unique<open_upload>();
-    ou->up = std::move(up);
-    ou->started = started;
+    auto ou = std::make_unique<open_upload>(open_upload{std::move(*slot), std::move(up), started});
     json r = proto::reply(id);
     r["offset"] = ou->up->offset();
     uploads_.emplace(id, std::move(ou));

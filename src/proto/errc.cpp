@@ -33,7 +33,7 @@ constexpr std::array<errc_info, 25> table{{
     {413, "quota_exceeded", 552, "quota exceeded"},
     {422, "checksum_mismatch", 451, "checksum mismatch"},
     {429, "too_many_sessions", 421, "too many sessions"},
-    {400, "bad_request", 450, "too many open uploads on this connection"},
+    {429, "too_many_uploads", 450, "too many open uploads; finish or close some first"},
     {429, "rate_limited", 421, "rate limited"},
     {500, "internal", 451, "internal error"},
 }};

@@ -13,6 +13,7 @@
 
 #include "server/io_pool.hpp"
 #include "server/listener.hpp"
+#include "session/upload_slots.hpp"
 #include "session/server_context.hpp"
 
 namespace ferry::server {
@@ -48,7 +49,23 @@ server::server(session::config cfg) {
   // OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer
   // that vanished must cost its session an EPIPE, not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
+  // Every session, open upload and listing holds a descriptor: take all the
+  // system allows, then keep sessions and uploads to budgets below it, so
+  // running out is a 429 for the greedy client, not a failure for everyone.
+  const auto fds = session::raise_descriptor_limit();
+  const auto budget = session::budget_for(fds.now);
+  if (cfg.max_sessions > budget.max_sessions) {
+    spdlog::warn("max_sessions {} needs more descriptors than the limit of {}: using {}", cfg.max_sessions, fds.now,
+                 budget.max_sessions);
+    cfg.max_sessions = budget.max_sessions;
+  }
+  const unsigned uploads_cap =
+      cfg.max_open_uploads != 0 ? std::min(cfg.max_open_uploads, budget.max_open_uploads) : budget.max_open_uploads;
+  spdlog::info("descriptors: limit {}{}; up to {} sessions and {} open uploads", fds.now,
+               fds.before != fds.now ? fmt::format(" (raised from {})", fds.before) : std::string(), cfg.max_sessions,
+               uploads_cap);
   ctx_ = std::make_unique<session::server_context>(std::move(cfg));
+  ctx_->open_uploads_cap = uploads_cap;
   std::string error;
   if (!ctx_->accounts->reload(error)) throw std::runtime_error(error);
   ctx_->secret = session::load_or_create_secret(ctx_->cfg.root);

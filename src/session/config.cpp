@@ -181,7 +181,10 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("shutdown_timeout", drain) ||
       !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
       !positive("max_sessions_per_ip", max_sessions_per_ip) ||
-      !positive("max_auth_attempts", max_auth_attempts))
+      !positive("max_auth_attempts", max_auth_attempts) ||
+      !positive("max_uploads_per_session", max_uploads_per_session) ||
+      !positive("max_uploads_per_user", max_uploads_per_user) ||
+      !positive("max_open_uploads", max_open_uploads))
     return false;
   if (auto v = t["rate"]; v) {
     auto s = v.value_exact<std::string>();
@@ -220,6 +223,9 @@ std::string default_config_text() {
 # max_sessions = 1024         # whole server
 # max_sessions_per_ip = 128
 # max_auth_attempts = 3       # failed logins before the connection is closed
+# max_uploads_per_session = 16  # uploads open at once (each holds a file descriptor)
+# max_uploads_per_user = 64
+# max_open_uploads = 0        # whole server; 0 = a third of the descriptor limit
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
 

@@ -59,6 +59,10 @@ struct config {
   unsigned max_sessions = 1024;                 ///< whole server
   unsigned max_sessions_per_ip = 128;
   unsigned max_auth_attempts = 3;               ///< per connection
+  /// Uploads held open at once (each holds its part file's descriptor).
+  unsigned max_uploads_per_session = 16;
+  unsigned max_uploads_per_user = 64;
+  unsigned max_open_uploads = 0;                ///< whole server; 0 = a third of the descriptor limit
   std::uint64_t rate = 0;                       ///< whole-server bytes/s, 0 = unlimited
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".

@@ -5,6 +5,7 @@
 // in-process tables) are made here, and a shared store can take their place
 // without touching the sessions.
 #pragma once
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -44,6 +45,8 @@ struct server_context {
   transfer::xferlog xfer_log;
   std::string secret;  ///< keys the fake SCRAM salts of unknown users
   tls_provider tls;    ///< the certificate in use; off when the root has none
+  std::atomic<unsigned> open_uploads{0};  ///< held by upload slots (upload_slots.hpp)
+  unsigned open_uploads_cap = 0;          ///< set at start from the descriptor budget
 };
 
 /// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.

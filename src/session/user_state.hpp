@@ -2,6 +2,7 @@
 // ledger and the bandwidth token bucket. Created on first login and kept for
 // the life of the server (a few hundred bytes per user).
 #pragma once
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@ namespace ferry::session {
 struct user_state {
   std::unique_ptr<vfs::quota_ledger> quota;
   transfer::rate_limiter rate;
+  std::atomic<unsigned> open_uploads{0};  ///< across the user's sessions (upload_slots.hpp)
 };
 
 class user_table {

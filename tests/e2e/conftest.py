@@ -179,12 +179,13 @@ def _port_from(text, prefix):
     return port
 
 
-def _spawn(root, log_path, ftp=False):
+def _spawn(root, log_path, ftp=False, prefix=()):
     """Starts `ferryd serve` on ROOT (appending to log_path); with `ftp`, also
-    the FTP front-end (--ftp-listen). Returns (proc, port, extra_stdout list
-    kept filled by a drain thread, ftp port or None)."""
+    the FTP front-end (--ftp-listen). `prefix`: a command that runs ferryd
+    (e.g. prlimit). Returns (proc, port, extra_stdout list kept filled by a
+    drain thread, ftp port or None)."""
     log = open(log_path, "ab")
-    argv = [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"]
+    argv = [*prefix, FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"]
     if ftp:
         argv += ["--ftp-listen", "127.0.0.1:0"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
@@ -208,7 +209,7 @@ def _spawn(root, log_path, ftp=False):
     return proc, port, extra_stdout, ftp_port
 
 
-def _start_server(base, ftp_config=None):
+def _start_server(base, ftp_config=None, prefix=()):
     """A fresh root and a running ferryd on it. With `ftp_config` (TOML lines
     for the [ftp] table, possibly empty), the FTP front-end is started too."""
     root = _init_root(base)
@@ -216,7 +217,7 @@ def _start_server(base, ftp_config=None):
         with open(root / "ferryd.toml", "a") as f:
             f.write("\n[ftp]\n" + ftp_config + "\n")
     log_path = base / "ferryd.log"
-    proc, port, extra_stdout, ftp_port = _spawn(root, log_path, ftp=ftp_config is not None)
+    proc, port, extra_stdout, ftp_port = _spawn(root, log_path, ftp=ftp_config is not None, prefix=prefix)
     srv = Server(base, root, proc, port, log_path)
     pin_server(base, root, port)
     srv.extra_stdout = extra_stdout
@@ -241,7 +242,7 @@ def _stop_server(srv):
     assert not more.strip(), f"ferryd printed more than one line on stdout: {more[:500]!r}"
 
 
-def _server_fixture(tmp_path_factory, ftp_config=None):
+def _server_fixture(tmp_path_factory, ftp_config=None, prefix=()):
     base = tmp_path_factory.mktemp("ferry")
     real = os.path.realpath(base)
     secrets = [str(base / "root"), os.path.join(real, "root")]
@@ -249,7 +250,7 @@ def _server_fixture(tmp_path_factory, ftp_config=None):
     # server's real path, never in a virtual one.
     secrets += [p for p in Path(real).parts if p.startswith("pytest-")]
     _SECRETS[:] = secrets
-    srv = _start_server(base, ftp_config)
+    srv = _start_server(base, ftp_config, prefix)
     yield srv
     _SECRETS[:] = []
     _stop_server(srv)
