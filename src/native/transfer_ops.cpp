@@ -232,6 +232,8 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   }
   errc failure = errc::ok;
   if (!co_await receive_body(up.get(), failure)) {
+    // Cut mid-body: an inline put is never resumed, so its part goes too.
+    up->abort(true);
     log_transfer(*path, true, up->written(), started, false);
     co_return false;
   }

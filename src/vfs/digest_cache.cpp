@@ -21,6 +21,7 @@ std::string stamp(const struct stat& st) {
 }  // namespace
 
 std::optional<std::string> load_cached_digest(int fd, std::string_view algo, const struct stat& st) {
+  if (st.st_nlink != 1) return std::nullopt;  // see store_cached_digest
   std::array<char, 256> buf{};
   const auto n = ::fgetxattr(fd, attr_name(algo).c_str(), buf.data(), buf.size());
   if (n <= 0) return std::nullopt;
@@ -34,6 +35,11 @@ std::optional<std::string> load_cached_digest(int fd, std::string_view algo, con
 }
 
 void store_cached_digest(int fd, std::string_view algo, const struct stat& st, std::string_view hex) {
+  // SECURITY: an inode with more than one name may also be reachable outside
+  // the home (a hard link an admin made): never write to it, nor trust what
+  // is written on it.
+  struct stat now {};
+  if (st.st_nlink != 1 || ::fstat(fd, &now) != 0 || now.st_nlink != 1) return;
   const std::string value = stamp(st) + std::string(hex);
   (void)::fsetxattr(fd, attr_name(algo).c_str(), value.data(), value.size(), 0);
 }

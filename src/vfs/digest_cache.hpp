@@ -3,6 +3,8 @@
 // It is trusted only while the file's size and mtime still match, so serving
 // or hashing an unchanged file needs no second pass over its bytes. Best
 // effort: a filesystem without user xattrs simply never has a cached digest.
+// Files with more than one hard link are never cached (their inode may have a
+// name outside the home).
 #pragma once
 #include <optional>
 #include <string>

@@ -1,0 +1,55 @@
+"""Faults and tricks around uploads and digests (issue 11): an inline put cut
+mid-body leaves no part file (inline puts never resume); the server never
+writes its digest attribute onto a file with more than one hard link, whose
+inode may also have a name outside the home."""
+
+import os
+import time
+
+import pytest
+
+from ferry_wire import digest_of
+
+
+@pytest.fixture
+def home(server):
+    return server.clean_home("demo")
+
+
+def _parts(d):
+    return [p for p in os.listdir(d) if p.endswith(".ferry-part")]
+
+
+def test_an_inline_put_cut_mid_body_leaves_no_part_file(server, home):
+    c = server.login("demo")
+    data = b"x" * 200_000
+    c.send_partial_frame({"op": "put", "id": c.alloc_id(), "path": "cut.bin", "size": len(data),
+                          "algo": "xxh128", "digest": digest_of("xxh128", data)},
+                         len(data), data[:90_000])
+    time.sleep(0.3)  # the server is reading the body
+    c.close()
+    deadline = time.monotonic() + 5
+    while _parts(home) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _parts(home) == [], "the cut inline put's part file must go"
+    assert not (home / "cut.bin").exists()
+    with server.login("demo") as c2:  # and the same put then works whole
+        assert c2.put_inline("cut.bin", data)["status"] == 201
+    assert (home / "cut.bin").read_bytes() == data
+
+
+def test_no_digest_is_written_onto_a_hard_linked_inode(server, home):
+    outside = server.base / "outside-secret.txt"  # not in any home
+    outside.write_bytes(b"admin's file " * 1000)
+    os.link(outside, home / "linked.txt")  # an admin's hard link into the home
+    try:
+        with server.login("demo") as c:
+            r = c.ok("hash", path="linked.txt", algo="xxh128")
+            assert r["digest"] == digest_of("xxh128", outside.read_bytes())
+            reply, body, trailer = c.get("linked.txt")
+            assert body == outside.read_bytes() and trailer["status"] == 200
+        attrs = [a for a in os.listxattr(outside) if a.startswith("user.ferry.")]
+        assert attrs == [], f"the server wrote {attrs} onto an inode outside the home"
+    finally:
+        (home / "linked.txt").unlink()
+        outside.unlink()
