@@ -73,7 +73,9 @@ void upload::finish() {
 }
 
 errc upload::seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have) {
-  if (!quota.grow(n - std::min(n, have), replaced_)) return errc::quota_exceeded;
+  // The copied prefix sits on disk beside the target until the commit: no
+  // discount for the target it may replace.
+  if (!quota.grow(n - std::min(n, have), 0)) return errc::quota_exceeded;
   return part_.seed_from_target(n);
 }
 
@@ -136,6 +138,13 @@ errc upload::commit(std::optional<std::string_view> expected, std::string& actua
   if (part_.replaced_size(replaced) == errc::is_directory) {
     abort(false);
     return errc::is_directory;
+  }
+  // The reservation counted the file this upload replaces as going away. If
+  // it moved or shrank meanwhile (mv X Z during the put of X), committing
+  // would keep both: the user must still be within the limit without it.
+  if (!quota_->within(replaced)) {
+    abort(true);
+    return errc::quota_exceeded;
   }
   if (auto e = part_.commit(); e != errc::ok) {
     abort(false);

@@ -171,6 +171,38 @@ TEST_F(Upload, ReplacingCountsAsCredit) {
   EXPECT_EQ(begin("/f", 90, u), errc::ok);  // 80 + 90 - 80 <= 100
 }
 
+TEST_F(Upload, TheCreditIsCheckedAgainAtCommit) {
+  // mv X Z during the put of X: the replaced bytes no longer go away, so the
+  // commit would leave the user over the limit.
+  std::ofstream(home_ / "f") << std::string(80, 'x');
+  quota_.resync(80);
+  quota_.set_limit(100);
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/f", 90, u), errc::ok);
+  const std::string data(90, 'y');
+  ASSERT_EQ(u->write(data.data(), data.size()), errc::ok);
+  fs::rename(home_ / "f", home_ / "z");
+  std::string actual;
+  EXPECT_EQ(u->commit(std::nullopt, actual), errc::quota_exceeded);
+  EXPECT_FALSE(fs::exists(home_ / "f")) << "nothing committed";
+  EXPECT_FALSE(fs::exists(home_ / ".f.ferry-part")) << "the part is dropped, the user stays within the limit";
+  EXPECT_EQ(quota_.get().used, 80u);
+  EXPECT_EQ(quota_.get().reserved, 0u);
+}
+
+TEST_F(Upload, ACommitThatStillReplacesIsWithinTheLimit) {
+  std::ofstream(home_ / "f") << std::string(80, 'x');
+  quota_.resync(80);
+  quota_.set_limit(100);
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(begin("/f", 90, u), errc::ok);
+  const std::string data(90, 'y');
+  ASSERT_EQ(u->write(data.data(), data.size()), errc::ok);
+  std::string actual;
+  EXPECT_EQ(u->commit(std::nullopt, actual), errc::ok);
+  EXPECT_EQ(quota_.get().used, 90u);
+}
+
 TEST_F(Upload, DirectoryTargetAndMissingParent) {
   std::unique_ptr<upload> u;
   EXPECT_EQ(begin("/d", 1, u), errc::is_directory);
