@@ -406,6 +406,8 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   if (committed) co_return (void)co_await reply(226, "Transfer complete.");
   if (failure == errc::quota_exceeded)
     co_return (void)co_await reply_error(errc::quota_exceeded, "Upload discarded");
+  if (failure == errc::insufficient_storage)
+    co_return (void)co_await reply_error(errc::insufficient_storage, up->offset() == 0 ? "Upload discarded" : "Partial upload kept");
   if (failure != errc::ok) co_return (void)co_await reply(451, "Local error writing the file.");
   co_await reply(426, "Connection closed; transfer aborted (partial upload kept for resume).");
 }

@@ -10,7 +10,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 25> table{{
+constexpr std::array<errc_info, 26> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -35,6 +35,7 @@ constexpr std::array<errc_info, 25> table{{
     {429, "too_many_sessions", 421, "too many sessions"},
     {429, "too_many_uploads", 450, "too many open uploads; finish or close some first"},
     {429, "rate_limited", 421, "rate limited"},
+    {507, "insufficient_storage", 452, "insufficient storage on the server"},
     {500, "internal", 451, "internal error"},
 }};
 static_assert(table.size() == static_cast<std::size_t>(errc::internal) + 1);
@@ -92,7 +93,7 @@ errc errc_from_errno(int err) noexcept {
       return errc::bad_request;
     case EDQUOT:
     case ENOSPC:
-      return errc::quota_exceeded;
+      return errc::insufficient_storage;
     case EBUSY:
       return errc::busy;
     default:

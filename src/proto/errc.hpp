@@ -34,6 +34,7 @@ enum class errc {
   too_many_sessions,
   too_many_uploads,
   rate_limited,
+  insufficient_storage,  ///< the filesystem is full (ENOSPC, EDQUOT), whatever the user's quota
   internal,
 };
 

@@ -109,9 +109,15 @@ errc upload::write(const char* data, std::size_t n) {
   }
   std::size_t done = 0;
   if (auto e = part_.write_at(data, n, offset_ + written_, done); e != errc::ok) {
+    // Only what reached the disk counts (grow() above counted all of it).
     if (size_) quota_->wrote(done);
+    else quota_->freed(n - done);
     written_ += done;
     dead_ = true;
+    // A full disk is full for everyone: a part this upload started is
+    // dropped at once. One that holds an earlier upload's bytes (a resume,
+    // REST, APPE) is kept, so that work is not lost.
+    if (e == errc::insufficient_storage && offset_ == 0) abort(true);
     return e;
   }
   if (size_) {
