@@ -1,6 +1,8 @@
 // Path helpers for get / put.
 #include "client/transfer_paths.hpp"
 
+#include "vfs/virtual_path.hpp"
+
 namespace ferry::client {
 
 std::string base_name(std::string_view path) {
@@ -29,7 +31,7 @@ std::string part_path(std::string_view target) {
   const std::string_view dir =
       slash == std::string_view::npos ? std::string_view() : target.substr(0, slash + 1);
   const std::string_view name = slash == std::string_view::npos ? target : target.substr(slash + 1);
-  return std::string(dir) + "." + std::string(name) + ".ferry-part";
+  return std::string(dir) + vfs::part_name(name);
 }
 
 bool has_trailing_slash(std::string_view path) { return !path.empty() && path.back() == '/'; }

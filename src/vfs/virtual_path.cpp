@@ -1,7 +1,10 @@
 // Lexical path normalisation for virtual paths.
 #include "vfs/virtual_path.hpp"
 
+#include <cstdio>
 #include <vector>
+
+#include <xxhash.h>
 
 #include "proto/limits.hpp"
 
@@ -82,7 +85,20 @@ namespace {
 constexpr std::string_view part_suffix = ".ferry-part";
 }
 
-std::string part_name(std::string_view leaf) { return "." + std::string(leaf) + std::string(part_suffix); }
+std::string part_name(std::string_view leaf) {
+  std::string plain = "." + std::string(leaf) + std::string(part_suffix);
+  if (plain.size() <= limits::max_name) return plain;
+  // Names of 244-255 bytes: the affixes would pass the 255-byte limit, so
+  // the part is ".PREFIX~HASH.ferry-part" -- still a part file to
+  // is_part_file(), one per name by a hash of the whole name. (A crafted
+  // collision could only make a user's own two uploads share a part.)
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(XXH3_64bits(leaf.data(), leaf.size())));
+  std::size_t keep = limits::max_name - 2 - 16 - part_suffix.size();
+  // Cut on a UTF-8 character boundary.
+  while (keep > 0 && (static_cast<unsigned char>(leaf[keep]) & 0xC0) == 0x80) --keep;
+  return "." + std::string(leaf.substr(0, keep)) + "~" + hash + std::string(part_suffix);
+}
 
 bool is_part_file(std::string_view name) {
   constexpr std::string_view suffix = part_suffix;

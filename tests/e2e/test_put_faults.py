@@ -53,3 +53,25 @@ def test_no_digest_is_written_onto_a_hard_linked_inode(server, home):
     finally:
         (home / "linked.txt").unlink()
         outside.unlink()
+
+
+def test_names_of_244_to_255_bytes_go_up_and_down(server, home, tmp_path):
+    """Their part files would pass 255 bytes as ".NAME.ferry-part": ferry and
+    ferryd both use ".PREFIX~HASH.ferry-part" for them."""
+    from conftest import run_ferry
+    pw = server.password("demo")
+    for n in (244, 250, 255):
+        name = ("é" * 200).encode()[: n - 4].decode(errors="ignore")
+        name += "x" * (n - len(name.encode()))  # exactly n bytes
+        assert len(name.encode()) == n
+        local = tmp_path / name
+        local.write_bytes(os.urandom(300_000))  # not inline: an offset step and a part file
+        r = run_ferry(server, ["demo@127.0.0.1", "put", str(local), name], password=pw)
+        assert r.returncode == 0, (n, r.stderr)
+        assert (home / name).read_bytes() == local.read_bytes()
+        back = tmp_path / "back"
+        back.mkdir(exist_ok=True)
+        r = run_ferry(server, ["demo@127.0.0.1", "get", name, str(back / name)], password=pw)
+        assert r.returncode == 0, (n, r.stderr)
+        assert (back / name).read_bytes() == local.read_bytes()
+        assert not [p for p in os.listdir(home) if p.endswith(".ferry-part")]

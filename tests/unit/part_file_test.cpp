@@ -18,6 +18,7 @@
 #include "vfs/jail.hpp"
 #include "vfs/part_file.hpp"
 #include "vfs/path_locks.hpp"
+#include "vfs/virtual_path.hpp"
 #include "test_files.hpp"
 
 namespace fs = std::filesystem;
@@ -85,16 +86,33 @@ TEST_F(PartFile, OpenWithAMissingParentIsNotFound) {
   EXPECT_EQ(part_file::open(*j_, "/nope/file", p), errc::not_found);
 }
 
-TEST_F(PartFile, PartNameOver255BytesIsTooLong) {
-  // ".NAME.ferry-part" adds 12 bytes: a 243-byte leaf just fits, 244 does not.
+TEST_F(PartFile, NamesUpTo255BytesHaveAPartFile) {
+  // ".NAME.ferry-part" adds 12 bytes: a 243-byte leaf just fits as is; longer
+  // ones get ".PREFIX~HASH.ferry-part", still within 255 bytes.
   const std::string fits(243, 'a');
-  const std::string too_long(244, 'b');
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/" + fits, p), errc::ok);
   EXPECT_EQ(p.create(), errc::ok);
   EXPECT_TRUE(fs::is_regular_file(home_ / ("." + fits + ".ferry-part")));
-  part_file q;
-  EXPECT_EQ(part_file::open(*j_, "/" + too_long, q), errc::name_too_long);
+  std::vector<std::string> parts;
+  for (const std::string name : {std::string(244, 'b'), std::string(255, 'b'), std::string(254, 'b') + "c"}) {
+    const std::string part = ferry::vfs::part_name(name);
+    EXPECT_LE(part.size(), 255u) << name.size();
+    EXPECT_TRUE(ferry::vfs::is_part_file(part)) << part;
+    parts.push_back(part);
+    part_file q;
+    ASSERT_EQ(part_file::open(*j_, "/" + name, q), errc::ok) << name.size();
+    EXPECT_EQ(q.create(), errc::ok);
+    EXPECT_TRUE(fs::is_regular_file(home_ / part));
+  }
+  EXPECT_NE(parts[1], parts[2]) << "names sharing their first 226 bytes get different parts";
+  // The cut never splits a UTF-8 character ("é" is 2 bytes).
+  std::string accented;
+  while (accented.size() < 250) accented += "\xc3\xa9";
+  const std::string part = ferry::vfs::part_name(accented);
+  const std::string prefix = part.substr(1, part.find('~') - 1);
+  EXPECT_EQ(prefix.size() % 2, 0u) << part;
+  EXPECT_EQ(prefix, accented.substr(0, prefix.size()));
 }
 
 // --- create, write_at, size, truncate ---------------------------------------
