@@ -59,6 +59,11 @@ server::server(session::config cfg) {
                  budget.max_sessions);
     cfg.max_sessions = budget.max_sessions;
   }
+  if (const unsigned pending = std::max(16u, budget.max_sessions / 4); cfg.max_pending_logins > pending) {
+    spdlog::warn("max_pending_logins {} needs more descriptors than the limit of {}: using {}", cfg.max_pending_logins,
+                 fds.now, pending);
+    cfg.max_pending_logins = pending;
+  }
   const unsigned uploads_cap =
       cfg.max_open_uploads != 0 ? std::min(cfg.max_open_uploads, budget.max_open_uploads) : budget.max_open_uploads;
   spdlog::info("descriptors: limit {}{}; up to {} sessions and {} open uploads", fds.now,

@@ -181,6 +181,8 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("shutdown_timeout", drain) ||
       !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
       !positive("max_sessions_per_ip", max_sessions_per_ip) ||
+      !positive("max_pending_logins", max_pending_logins) ||
+      !positive("max_pending_logins_per_ip", max_pending_logins_per_ip) ||
       !positive("max_auth_attempts", max_auth_attempts) ||
       !positive("max_uploads_per_session", max_uploads_per_session) ||
       !positive("max_uploads_per_user", max_uploads_per_user) ||
@@ -222,6 +224,8 @@ std::string default_config_text() {
 # shutdown_timeout = 30       # on SIGTERM: seconds running transfers get to finish
 # max_sessions = 1024         # whole server
 # max_sessions_per_ip = 128
+# max_pending_logins = 256    # connections not logged in yet: their own pool, so a
+# max_pending_logins_per_ip = 32  # flood that never logs in cannot lock users out
 # max_auth_attempts = 3       # failed logins before the connection is closed
 # max_uploads_per_session = 16  # uploads open at once (each holds a file descriptor)
 # max_uploads_per_user = 64

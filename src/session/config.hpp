@@ -58,6 +58,9 @@ struct config {
   std::chrono::seconds shutdown_timeout{30};
   unsigned max_sessions = 1024;                 ///< whole server
   unsigned max_sessions_per_ip = 128;
+  /// Connections not logged in yet (their own pool: see session_limits).
+  unsigned max_pending_logins = 256;
+  unsigned max_pending_logins_per_ip = 32;
   unsigned max_auth_attempts = 3;               ///< per connection
   /// Uploads held open at once (each holds its part file's descriptor).
   unsigned max_uploads_per_session = 16;

@@ -27,7 +27,7 @@ struct server_context {
   explicit server_context(config c)
       : cfg(std::move(c)),
         accounts(std::make_unique<account_cache>(cfg.root / "accounts.toml")),
-        registry({cfg.max_sessions, cfg.max_sessions_per_ip}),
+        registry({cfg.max_sessions, cfg.max_sessions_per_ip, cfg.max_pending_logins, cfg.max_pending_logins_per_ip}),
         global_rate(cfg.rate),
         xfer_log(cfg.root / "log" / "xferlog"),
         tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {}

@@ -6,15 +6,18 @@ namespace ferry::session {
 std::uint64_t session_registry::open(const std::string& addr) {
   std::lock_guard lock(mu_);
   if (gate_closed_) return 0;
-  if (limits_.max_sessions && sessions_.size() >= limits_.max_sessions) return 0;
-  auto& n = per_addr_[addr];
-  if (limits_.max_sessions_per_ip && n >= limits_.max_sessions_per_ip) {
-    if (n == 0) per_addr_.erase(addr);
-    return 0;
-  }
-  ++n;
+  if (limits_.max_pending && pending_ >= limits_.max_pending) return 0;
+  const auto at = [](auto& map, const std::string& key) {
+    const auto it = map.find(key);
+    return it == map.end() ? 0u : it->second;
+  };
+  if (limits_.max_sessions_per_ip && at(per_addr_, addr) >= limits_.max_sessions_per_ip) return 0;
+  if (limits_.max_pending_per_ip && at(pending_per_addr_, addr) >= limits_.max_pending_per_ip) return 0;
+  ++per_addr_[addr];
+  ++pending_per_addr_[addr];
+  ++pending_;
   const auto id = next_id_++;
-  sessions_.emplace(id, info{addr, {}, {}});
+  sessions_.emplace(id, info{addr, {}, {}, true});
   return id;
 }
 
@@ -30,14 +33,17 @@ bool session_registry::bind_user(std::uint64_t id, const std::string& user,
                                  unsigned max_for_user) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
-  if (it == sessions_.end()) return false;
+  if (it == sessions_.end() || !it->second.user.empty()) return false;
+  if (limits_.max_sessions && logged_in_ >= limits_.max_sessions) return false;
   auto& n = per_user_[user];
   if (max_for_user && n >= max_for_user) {
     if (n == 0) per_user_.erase(user);
     return false;
   }
   ++n;
+  ++logged_in_;
   it->second.user = user;
+  leave_pending(it->second);
   return true;
 }
 
@@ -51,11 +57,19 @@ void decrement(Map& map, const std::string& key) {
 
 }  // namespace
 
+void session_registry::leave_pending(info& s) {
+  if (!s.pending) return;
+  s.pending = false;
+  --pending_;
+  decrement(pending_per_addr_, s.addr);
+}
+
 void session_registry::unbind_user(std::uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end() || it->second.user.empty()) return;
   decrement(per_user_, it->second.user);
+  --logged_in_;
   it->second.user.clear();
 }
 
@@ -64,7 +78,11 @@ void session_registry::close(std::uint64_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   decrement(per_addr_, it->second.addr);
-  if (!it->second.user.empty()) decrement(per_user_, it->second.user);
+  if (!it->second.user.empty()) {
+    decrement(per_user_, it->second.user);
+    --logged_in_;
+  }
+  leave_pending(it->second);
   sessions_.erase(it);
   if (sessions_.empty()) idle_.notify_all();
 }
@@ -72,6 +90,11 @@ void session_registry::close(std::uint64_t id) {
 std::size_t session_registry::count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+std::size_t session_registry::pending() const {
+  std::lock_guard lock(mu_);
+  return pending_;
 }
 
 unsigned session_registry::user_count(const std::string& user) const {

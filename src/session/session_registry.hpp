@@ -15,8 +15,13 @@
 namespace ferry::session {
 
 struct session_limits {
-  unsigned max_sessions = 0;         ///< 0 = unlimited
-  unsigned max_sessions_per_ip = 0;  ///< 0 = unlimited
+  unsigned max_sessions = 0;         ///< logged-in sessions; 0 = unlimited
+  unsigned max_sessions_per_ip = 0;  ///< all connections of one address; 0 = unlimited
+  /// Connections not logged in yet, in all and per address (0 = unlimited):
+  /// they have their own small pool, so a flood of connections that never
+  /// log in cannot take the slots of users who do.
+  unsigned max_pending = 0;
+  unsigned max_pending_per_ip = 0;
 };
 
 class session_registry {
@@ -28,14 +33,16 @@ class session_registry {
 
   explicit session_registry(session_limits limits) : limits_(limits) {}
 
-  /// Admits a new connection from `addr`; returns its id, or 0 when a global
-  /// or per-address limit is reached or the gate is closed.
+  /// Admits a new connection from `addr` as pending (not logged in); returns
+  /// its id, or 0 when the pending pool (global or the address's), the
+  /// address's limit or the gate refuses it.
   std::uint64_t open(const std::string& addr);
   /// How session `id` is asked to finish. When the gate already asked
   /// everyone, `stop` runs at once.
   void on_stop(std::uint64_t id, stopper stop);
-  /// Binds an admitted session to `user`; false when the user already has
-  /// `max_for_user` sessions (0 = unlimited).
+  /// Binds an admitted session to `user` (it leaves the pending pool); false
+  /// when the user already has `max_for_user` sessions (0 = unlimited) or
+  /// the server has max_sessions logged-in ones.
   bool bind_user(std::uint64_t id, const std::string& user, unsigned max_for_user);
   /// The session no longer counts against its user's limit (it is closing;
   /// the connection still counts for the gate and the address limit).
@@ -43,6 +50,8 @@ class session_registry {
   /// The session has ended (its coroutine is done); wakes wait_idle().
   void close(std::uint64_t id);
   std::size_t count() const;
+  /// Connections not logged in.
+  std::size_t pending() const;
   /// Logged-in sessions of `user`.
   unsigned user_count(const std::string& user) const;
 
@@ -66,7 +75,9 @@ class session_registry {
     std::string addr;
     std::string user;
     stopper stop;
+    bool pending = true;  ///< not logged in yet
   };
+  void leave_pending(info& s);
   session_limits limits_;
   mutable std::mutex mu_;
   std::condition_variable idle_;
@@ -77,6 +88,9 @@ class session_registry {
   std::map<std::uint64_t, info> sessions_;
   std::map<std::string, unsigned, std::less<>> per_addr_;
   std::map<std::string, unsigned, std::less<>> per_user_;
+  std::map<std::string, unsigned, std::less<>> pending_per_addr_;
+  std::size_t pending_ = 0;
+  std::size_t logged_in_ = 0;  ///< bound to a user
 };
 
 }  // namespace ferry::session

@@ -14,10 +14,11 @@ SESSIONS = 200
 def _session_script(server, i, barrier_in, barrier_out, errors):
     c = None
     try:
-        # Spread over 4 loopback source addresses (50 each): ferryd's default
-        # per-address session limit (max_sessions_per_ip = 128) is a separate
-        # feature; this test is about 200 concurrent sessions of one user.
-        c = Conn(server.port, timeout=20, source_ip=f"127.0.0.{100 + i % 4}")
+        # Spread over 10 loopback source addresses (20 each): ferryd's
+        # per-address limits (max_sessions_per_ip = 128, and 32 connections
+        # not yet logged in) are separate features; this test is about 200
+        # concurrent sessions of one user.
+        c = Conn(server.port, timeout=20, source_ip=f"127.0.0.{100 + i % 10}")
         c.login("many", server.password("many"))
         barrier_in.wait(timeout=40)  # all 200 logged in at once
         d = f"s{i:03d}"

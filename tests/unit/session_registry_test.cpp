@@ -21,13 +21,46 @@ TEST(SessionRegistry, GlobalAndPerAddressLimits) {
   EXPECT_NE(a, 0u);
   EXPECT_NE(b, 0u);
   EXPECT_NE(a, b);
-  EXPECT_EQ(r.open("10.0.0.1"), 0u) << "third session from one address";
-  const auto c = r.open("10.0.0.2");
-  EXPECT_NE(c, 0u);
-  EXPECT_EQ(r.open("10.0.0.3"), 0u) << "over the global limit";
-  EXPECT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.open("10.0.0.1"), 0u) << "third connection from one address";
+  const auto c = r.open("10.0.0.2"), d = r.open("10.0.0.3");
+  ASSERT_NE(c, 0u);
+  ASSERT_NE(d, 0u);
+  EXPECT_TRUE(r.bind_user(a, "u", 0));
+  EXPECT_TRUE(r.bind_user(b, "u", 0));
+  EXPECT_TRUE(r.bind_user(c, "v", 0));
+  EXPECT_FALSE(r.bind_user(d, "w", 0)) << "over the global limit of logged-in sessions";
+  EXPECT_EQ(r.count(), 4u);
   r.close(a);
-  EXPECT_NE(r.open("10.0.0.1"), 0u) << "a closed session frees its slot";
+  EXPECT_TRUE(r.bind_user(d, "w", 0)) << "a closed session frees its slot";
+  EXPECT_NE(r.open("10.0.0.1"), 0u) << "and its address's";
+}
+
+TEST(SessionRegistry, ConnectionsNotLoggedInHaveTheirOwnPool) {
+  session_registry r({2, 0, 3, 2});
+  const auto a = r.open("10.0.0.1"), b = r.open("10.0.0.1");
+  ASSERT_NE(a, 0u);
+  ASSERT_NE(b, 0u);
+  EXPECT_EQ(r.open("10.0.0.1"), 0u) << "two pending from one address";
+  const auto c = r.open("10.0.0.2");
+  ASSERT_NE(c, 0u);
+  EXPECT_EQ(r.open("10.0.0.3"), 0u) << "three pending in all";
+  EXPECT_EQ(r.pending(), 3u);
+  EXPECT_TRUE(r.bind_user(a, "alex", 0));
+  EXPECT_EQ(r.pending(), 2u) << "a login leaves the pending pool";
+  const auto d = r.open("10.0.0.1");
+  EXPECT_NE(d, 0u) << "so another may connect from that address";
+  // Logged-in users keep their slots whatever the pending pool does.
+  EXPECT_TRUE(r.bind_user(c, "bo", 0));
+  EXPECT_FALSE(r.bind_user(b, "cy", 0)) << "two logged in already (max_sessions)";
+  r.close(b);
+  r.close(d);
+  EXPECT_EQ(r.pending(), 0u);
+  EXPECT_EQ(r.count(), 2u);
+  r.unbind_user(a);
+  r.close(a);
+  r.close(c);
+  EXPECT_EQ(r.count(), 0u);
+  EXPECT_NE(r.open("10.0.0.9"), 0u);
 }
 
 TEST(SessionRegistry, PerUserLimitAndCounts) {
