@@ -58,8 +58,8 @@ void listener::close() {
   acceptor_.close(ec);
 }
 
-asio::awaitable<void> listener::refuse(tcp::socket sock) {
-  constexpr auto e = errc::too_many_sessions;
+asio::awaitable<void> listener::refuse(tcp::socket sock, bool banned) {
+  const auto e = banned ? errc::forbidden : errc::too_many_sessions;
   std::error_code ec;
   if (proto_ == protocol::ftps) {
     // No handshake for a connection over the limit: closing is the answer.
@@ -68,8 +68,11 @@ asio::awaitable<void> listener::refuse(tcp::socket sock) {
   }
   const std::string frame =
       proto_ == protocol::ftp
-          ? ftp::reply(info(e).ftp_code, "Too many connections; try again later.")
-          : proto::encode_frame(proto::error_reply(0, e, "too many sessions; try again later"));
+          ? ftp::reply(421, banned ? "Too many failed logins from your address; try again later."
+                                   : "Too many connections; try again later.")
+          : proto::encode_frame(proto::error_reply(
+                0, e, banned ? "too many failed logins from your address; try again later"
+                             : "too many sessions; try again later"));
   co_await asio::async_write(sock, asio::buffer(frame), use_nothrow);
   sock.close(ec);
 }
@@ -90,8 +93,15 @@ asio::awaitable<void> listener::accept_loop() {
     const auto ep = sock.remote_endpoint(opt_ec);
     if (opt_ec) continue;
     std::string peer = to_string(ep);
-    const auto id = ctx_.registry.open(ep.address().to_string());
+    const std::string addr = ep.address().to_string();
     auto exec = sock.get_executor();
+    // A banned address costs one lookup and a short refusal, nothing more.
+    if (ctx_.throttle.banned_until(addr, std::chrono::steady_clock::now())) {
+      spdlog::info("refusing {}: address banned after failed logins", peer);
+      asio::co_spawn(exec, refuse(std::move(sock), true), asio::detached);
+      continue;
+    }
+    const auto id = ctx_.registry.open(addr);
     if (id == 0) {
       spdlog::warn("refusing {}: session limit reached", peer);
       asio::co_spawn(exec, refuse(std::move(sock)), asio::detached);

@@ -35,7 +35,8 @@ class listener {
   asio::awaitable<void> accept_loop();
   /// Answers a connection over a limit with the protocol's "too many
   /// sessions" (from the errc table) and closes it.
-  asio::awaitable<void> refuse(asio::ip::tcp::socket sock);
+  /// Answers a connection that is not admitted (over a limit, or `banned`) and closes it.
+  asio::awaitable<void> refuse(asio::ip::tcp::socket sock, bool banned = false);
 
   io_pool& pool_;
   session::server_context& ctx_;

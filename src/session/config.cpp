@@ -184,6 +184,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("max_pending_logins", max_pending_logins) ||
       !positive("max_pending_logins_per_ip", max_pending_logins_per_ip) ||
       !positive("max_auth_attempts", max_auth_attempts) ||
+      !positive("ban_after", ban_after) || !positive("ban_seconds", ban_seconds) ||
       !positive("max_uploads_per_session", max_uploads_per_session) ||
       !positive("max_uploads_per_user", max_uploads_per_user) ||
       !positive("max_open_uploads", max_open_uploads))
@@ -227,6 +228,8 @@ std::string default_config_text() {
 # max_pending_logins = 256    # connections not logged in yet: their own pool, so a
 # max_pending_logins_per_ip = 32  # flood that never logs in cannot lock users out
 # max_auth_attempts = 3       # failed logins before the connection is closed
+# ban_after = 30              # failed logins from one address that ban it; 0 = never
+# ban_seconds = 900           # how long a ban lasts
 # max_uploads_per_session = 16  # uploads open at once (each holds a file descriptor)
 # max_uploads_per_user = 64
 # max_open_uploads = 0        # whole server; 0 = a third of the descriptor limit

@@ -62,6 +62,10 @@ struct config {
   unsigned max_pending_logins = 256;
   unsigned max_pending_logins_per_ip = 32;
   unsigned max_auth_attempts = 3;               ///< per connection
+  /// Failed logins from one address (any users, 15 quiet minutes forget)
+  /// that ban it for ban_seconds; 0 = never ban.
+  unsigned ban_after = 30;
+  unsigned ban_seconds = 900;
   /// Uploads held open at once (each holds its part file's descriptor).
   unsigned max_uploads_per_session = 16;
   unsigned max_uploads_per_user = 64;

@@ -30,7 +30,9 @@ struct server_context {
         registry({cfg.max_sessions, cfg.max_sessions_per_ip, cfg.max_pending_logins, cfg.max_pending_logins_per_ip}),
         global_rate(cfg.rate),
         xfer_log(cfg.root / "log" / "xferlog"),
-        tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {}
+        tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {
+    throttle.set_policy({cfg.ban_after, std::chrono::seconds(cfg.ban_seconds)});
+  }
 
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
 

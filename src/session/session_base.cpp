@@ -146,12 +146,15 @@ asio::awaitable<void> session_base::watchdog() {
 
 asio::awaitable<bool> session_base::login_failed(const std::string& user, std::string_view reason) {
   ++failed_auths_;
-  const auto delay = ctx_.throttle.record_failure(peer_addr_, clock::now());
+  const auto v = ctx_.throttle.record_failure(peer_addr_, user, clock::now());
   spdlog::warn("{} {}: login failed for user \"{}\" from {}{}{}; delaying {} ms", service_, id_, user,
-               peer_addr_, reason.empty() ? "" : ": ", reason, delay.count());
-  asio::steady_timer wait(socket_.get_executor(), delay);
+               peer_addr_, reason.empty() ? "" : ": ", reason, v.delay.count());
+  if (v.banned_now)
+    spdlog::warn("ban: {} banned for {} s after {} failed logins (ban_after)", peer_addr_,
+                 ctx_.cfg.ban_seconds, ctx_.cfg.ban_after);
+  asio::steady_timer wait(socket_.get_executor(), v.delay);
   co_await wait.async_wait(use_nothrow);
-  co_return failed_auths_ < ctx_.cfg.max_auth_attempts;
+  co_return !v.banned_now && failed_auths_ < ctx_.cfg.max_auth_attempts;
 }
 
 login_refusal session_base::log_in(const std::string& user) {

@@ -35,7 +35,7 @@ login_refusal open_user_login(server_context& ctx, std::uint64_t session_id, con
   // files may have changed behind the server's back (the ledger ignores this
   // while uploads are open).
   nav.quota_stale = !out.state->quota->known() || ctx.registry.user_count(user) <= 1;
-  ctx.throttle.record_success(peer_addr);
+  ctx.throttle.record_success(peer_addr, user);
   spdlog::info("session {}: user {} logged in from {}", session_id, user, peer_addr);
   return login_refusal::none;
 }

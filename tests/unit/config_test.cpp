@@ -45,6 +45,8 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.max_sessions, d.max_sessions);
   EXPECT_EQ(c.max_sessions_per_ip, d.max_sessions_per_ip);
   EXPECT_EQ(c.max_auth_attempts, d.max_auth_attempts);
+  EXPECT_EQ(c.ban_after, d.ban_after);
+  EXPECT_EQ(c.ban_seconds, d.ban_seconds);
   EXPECT_EQ(c.max_pending_logins, d.max_pending_logins);
   EXPECT_EQ(c.max_pending_logins_per_ip, d.max_pending_logins_per_ip);
   EXPECT_EQ(c.max_uploads_per_session, d.max_uploads_per_session);
@@ -126,14 +128,14 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 15 top-level keys, the
+  // The helper really did uncomment every setting: 17 top-level keys, the
   // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 29) << text;
+  ASSERT_EQ(settings, 31) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
