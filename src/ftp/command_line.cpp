@@ -68,6 +68,26 @@ line_splitter::result line_splitter::next(std::string& out) {
   }
 }
 
+bool pending_lines::push(std::string line) {
+  // SECURITY: a client that stalls a transfer and floods the control
+  // connection must not grow the server (issue 11): bounded, then dropped.
+  if (overflowed_ || lines_.size() >= max_pending_lines || line.size() > max_pending_bytes - bytes_) {
+    overflowed_ = true;
+    return false;
+  }
+  bytes_ += line.size();
+  lines_.push_back(std::move(line));
+  return true;
+}
+
+std::optional<std::string> pending_lines::pop() {
+  if (lines_.empty()) return std::nullopt;
+  std::string line = std::move(lines_.front());
+  lines_.pop_front();
+  bytes_ -= line.size();
+  return line;
+}
+
 std::optional<command> parse_command(std::string_view raw) {
   const std::string line = strip_telnet(raw);
   std::string_view s = line;

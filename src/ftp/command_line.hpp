@@ -1,9 +1,10 @@
 // FTP control-connection input (RFC 959 §4.1, §5.3): splits the byte stream
 // into command lines and a line into verb and argument. Pure: no I/O, fuzzed.
 // Limits are checked before buffering: a line longer than max_line is an
-// error, never an allocation.
+// error, never an allocation; lines kept during a transfer are bounded too.
 #pragma once
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,10 @@
 namespace ferry::ftp {
 
 inline constexpr std::size_t max_line = 8192;
+/// Command lines kept while a transfer runs (issue 11): a few pipelined
+/// commands fit, a flood does not.
+inline constexpr std::size_t max_pending_lines = 32;
+inline constexpr std::size_t max_pending_bytes = 16 * 1024;
 
 class line_splitter {
  public:
@@ -26,6 +31,26 @@ class line_splitter {
  private:
   std::string buf_;
   bool skipping_ = false;
+};
+
+/// Command lines received while a transfer runs, answered after it (only
+/// ABOR acts at once). Bounded by max_pending_lines and max_pending_bytes: a
+/// line past either bound is dropped and the queue stays overflowed, dropping
+/// every later line too (a later command must not be answered when an earlier
+/// one was not). The session answers what was kept, then closes with 421.
+class pending_lines {
+ public:
+  /// Keeps `line`; false when it was dropped (overflowed() is then true).
+  bool push(std::string line);
+  /// The oldest kept line, nullopt when none is left.
+  std::optional<std::string> pop();
+  /// A line was dropped since the session began.
+  bool overflowed() const noexcept { return overflowed_; }
+
+ private:
+  std::deque<std::string> lines_;
+  std::size_t bytes_ = 0;
+  bool overflowed_ = false;
 };
 
 struct command {

@@ -172,6 +172,7 @@ asio::awaitable<void> ftp_session::cmd_stat(const std::string& arg) {
   std::vector<std::string> lines;
   const auto now = std::time(nullptr);
   for (auto& e : entries) {
+    if (vfs::find_control_char(e.name) != std::string::npos) continue;  // as in LIST (send_listing)
     auto name = codec_->to_client(e.name);
     if (!name) continue;
     e.name = *name;

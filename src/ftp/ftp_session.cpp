@@ -121,10 +121,12 @@ asio::awaitable<bool> ftp_session::reply_error(errc e, std::string_view context)
 
 asio::awaitable<std::optional<std::string>> ftp_session::next_line() {
   for (;;) {
-    if (!queued_.empty()) {
-      auto l = std::move(queued_.front());
-      queued_.pop_front();
-      co_return l;
+    if (auto l = queued_.pop()) co_return l;
+    if (queued_.overflowed()) {
+      // Lines sent during a transfer were dropped (pending_lines); they can
+      // never be answered, so the client cannot pair replies any more.
+      co_await reply(421, "Too many commands sent during a transfer; closing control connection.");
+      co_return std::nullopt;
     }
     std::string line;
     const auto r = lines_.next(line);

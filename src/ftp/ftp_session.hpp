@@ -7,7 +7,6 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +49,8 @@ class ftp_session final : public session::session_base {
   asio::awaitable<bool> reply_error(errc e, std::string_view context = {});
   asio::awaitable<bool> send_raw(std::string text);
   /// Next command line: queued ones first, else read from the socket.
-  /// nullopt when the connection is gone.
+  /// nullopt when the connection is gone, or (after 421) when lines sent
+  /// during a transfer were dropped.
   asio::awaitable<std::optional<std::string>> next_line();
   asio::awaitable<void> dispatch(const command& c);
 
@@ -138,7 +138,7 @@ class ftp_session final : public session::session_base {
   asio::awaitable<void> set_active_target(std::optional<host_port> hp);
 
   line_splitter lines_;
-  std::deque<std::string> queued_;  ///< lines read while a transfer ran
+  pending_lines queued_;  ///< lines read while a transfer ran (bounded)
   std::string rbuf_;
   std::unique_ptr<name_codec> codec_;
 

@@ -39,7 +39,7 @@ asio::awaitable<void> ftp_session::cmd_auth(const std::string& arg) {
   // may have been injected by a third party (the STARTTLS command-injection
   // attack, CVE-2011-0411): drop it. The handshake reads from the socket.
   lines_ = line_splitter{};
-  queued_.clear();
+  queued_ = pending_lines{};
   // AUTH resets the login state (RFC 4217 §4).
   pending_user_.clear();
   if (!co_await secure_control()) closing_ = true;

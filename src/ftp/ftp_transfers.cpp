@@ -157,16 +157,18 @@ asio::awaitable<void> ftp_session::watch_control() {
     for (;;) {
       const auto r = lines_.next(line);
       if (r == line_splitter::result::need_more) break;
-      if (r == line_splitter::result::too_long) {
-        queued_.emplace_back();  // answered with 500 after the transfer
-        continue;
-      }
+      if (r == line_splitter::result::too_long) line.clear();  // answered with 500 after the transfer
       auto c = parse_command(line);
       if (c && c->verb == "ABOR") {
         aborted_ = true;
         co_return;
       }
-      queued_.push_back(std::move(line));
+      // SECURITY: only a few lines are kept (issue 11). Past that, reading
+      // goes on only to find ABOR; the session ends with 421 after the
+      // transfer, so memory stays bounded however much the client sends.
+      const bool was_full = queued_.overflowed();
+      if (!queued_.push(std::move(line)) && !was_full)
+        spdlog::warn("ftp {}: too many commands during a transfer; dropping them, closing after it", id_);
     }
     auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
     if (ec == asio::error::operation_aborted) co_return;
@@ -217,6 +219,12 @@ asio::awaitable<void> ftp_session::send_listing(vfs::dir_listing& entries, listi
     const auto now = std::time(nullptr);
     while (!entries.done()) {
       for (auto& e : entries.next(256)) {
+        // SECURITY: CR/LF in a name (made behind the server's back: resolve
+        // refuses them) would forge listing lines; no control characters.
+        if (vfs::find_control_char(e.name) != std::string::npos) {
+          spdlog::warn("ftp {}: skipping a name with a control character", id_);
+          continue;
+        }
         auto name = codec_->to_client(e.name);
         if (!name) {
           // One unrepresentable name must not break the whole listing.

@@ -9,6 +9,23 @@
 #include "proto/limits.hpp"
 
 namespace ferry::vfs {
+namespace {
+
+std::string describe_control_char(char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(c);
+  return std::string("name contains a control character (0x") + hex[b >> 4] + hex[b & 0xf] + ")";
+}
+
+}  // namespace
+
+std::size_t find_control_char(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x20 || b == 0x7f) return i;
+  }
+  return std::string_view::npos;
+}
 
 std::optional<std::string> resolve(std::string_view cwd, std::string_view path, std::string& why) {
   if (path.empty()) {
@@ -18,6 +35,12 @@ std::optional<std::string> resolve(std::string_view cwd, std::string_view path, 
   // SECURITY: a NUL would truncate the name at the syscall boundary.
   if (path.find('\0') != std::string_view::npos) {
     why = "path contains a NUL byte";
+    return std::nullopt;
+  }
+  // SECURITY: CR/LF in a name would forge lines of FTP listings (issue 11);
+  // no control character belongs in a name, so none is ever created.
+  if (const auto bad = find_control_char(path); bad != std::string_view::npos) {
+    why = describe_control_char(path[bad]);
     return std::nullopt;
   }
   if (path.size() > limits::max_path) {

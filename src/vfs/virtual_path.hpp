@@ -12,8 +12,15 @@ namespace ferry::vfs {
 /// Resolves `path` against `cwd` (normalized, absolute). "." is dropped, ".."
 /// pops a component and stays at "/" at the top (chroot semantics), repeated
 /// slashes collapse. Returns nullopt and sets `why` for an empty path, a NUL
-/// byte, a component longer than 255 bytes or a result longer than 4096 bytes.
+/// byte, any other control character (0x01-0x1f, 0x7f, in any component, even
+/// one ".." removes), a component longer than 255 bytes or a result longer
+/// than 4096 bytes. Every client path of both protocols passes here, so no
+/// name with a control character is ever created, opened or renamed to.
 std::optional<std::string> resolve(std::string_view cwd, std::string_view path, std::string& why);
+
+/// Index of the first control character (0x00-0x1f or 0x7f) in `s`, npos if
+/// none. Names that have one are never resolved (see resolve).
+std::size_t find_control_char(std::string_view s) noexcept;
 
 /// Splits a normalized absolute path: "/a/b" -> {"/a", "b"}; "/" -> {"/", ""}.
 struct split_path {

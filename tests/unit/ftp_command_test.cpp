@@ -77,4 +77,41 @@ TEST(FtpCommand, TelnetSequencesDropped) {
   EXPECT_EQ(c->arg, "a\xff" "b");
 }
 
+// Issue 11: lines sent during a transfer are kept only up to a bound; past
+// it they are dropped, and so is every later one (no reply out of order).
+TEST(FtpPendingLines, KeepsUpToTheLineBoundInOrder) {
+  ferry::ftp::pending_lines q;
+  for (std::size_t i = 0; i < ferry::ftp::max_pending_lines; ++i) EXPECT_TRUE(q.push("NOOP " + std::to_string(i)));
+  EXPECT_FALSE(q.overflowed());
+  EXPECT_FALSE(q.push("PWD"));
+  EXPECT_TRUE(q.overflowed());
+  for (std::size_t i = 0; i < ferry::ftp::max_pending_lines; ++i) EXPECT_EQ(q.pop(), "NOOP " + std::to_string(i));
+  EXPECT_EQ(q.pop(), std::nullopt);
+  // Sticky: the session closes once the kept lines are answered.
+  EXPECT_FALSE(q.push("NOOP"));
+  EXPECT_TRUE(q.overflowed());
+}
+
+TEST(FtpPendingLines, KeepsUpToTheByteBound) {
+  ferry::ftp::pending_lines q;
+  const std::string big(ferry::ftp::max_line, 'x');
+  std::size_t kept = 0;
+  while (q.push(big)) ++kept;
+  EXPECT_EQ(kept, ferry::ftp::max_pending_bytes / ferry::ftp::max_line);
+  EXPECT_FALSE(q.push("NOOP"));  // would fit, but an earlier line was dropped
+  for (std::size_t i = 0; i < kept; ++i) EXPECT_EQ(q.pop(), big);
+  EXPECT_EQ(q.pop(), std::nullopt);
+}
+
+TEST(FtpPendingLines, PopFreesRoom) {
+  ferry::ftp::pending_lines q;
+  for (int round = 0; round < 1000; ++round) {
+    EXPECT_TRUE(q.push(std::string(ferry::ftp::max_line, 'y')));
+    EXPECT_TRUE(q.push(""));
+    EXPECT_EQ(q.pop()->size(), ferry::ftp::max_line);
+    EXPECT_EQ(q.pop(), "");
+  }
+  EXPECT_FALSE(q.overflowed());
+}
+
 }  // namespace

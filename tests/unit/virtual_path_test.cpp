@@ -2,6 +2,7 @@
 // a naive reference normaliser.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 
 #include "vfs/virtual_path.hpp"
@@ -49,6 +50,26 @@ TEST(VirtualPath, Rejections) {
   EXPECT_EQ(norm("/", std::string(256, 'x')), "ERR:name longer than 255 bytes");
   EXPECT_EQ(norm("/", std::string(255, 'x')), "/" + std::string(255, 'x'));
   EXPECT_EQ(norm("/", std::string(5000, '/')), "ERR:path too long");
+}
+
+// Issue 11: CR/LF in a name forged FTP listing lines. Every C0 control byte
+// and DEL is refused, in any component, absolute or relative; the byte is named.
+TEST(VirtualPath, RefusesControlCharacters) {
+  for (int b = 1; b < 0x80; ++b) {
+    const bool control = b < 0x20 || b == 0x7f;
+    const std::string bad(1, static_cast<char>(b));
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", b);
+    const std::string err = std::string("ERR:name contains a control character (") + hex + ")";
+    for (const std::string& p : {"a" + bad + "b", bad, "/x/" + bad + "y/z", "x/y" + bad, "../" + bad + "/.."}) {
+      if (control) EXPECT_EQ(norm("/w", p), err) << b << " in " << p;
+      else EXPECT_EQ(norm("/w", p).rfind("ERR:", 0), std::string::npos) << b << " in " << p;
+    }
+  }
+  // NUL keeps its own message; bytes >= 0x80 (UTF-8) and space are names.
+  EXPECT_EQ(norm("/", std::string("a\n\0", 3)), "ERR:path contains a NUL byte");
+  EXPECT_EQ(norm("/", "a\xc2\x85" "b"), "/a\xc2\x85" "b");  // U+0085 (a C1 control) is UTF-8 text
+  EXPECT_EQ(norm("/", " a b "), "/ a b ");
 }
 
 TEST(VirtualPath, SplitJoinRelative) {
