@@ -74,7 +74,7 @@ const native_session::op_entry* find_op(std::string_view name) {
 
 native_session::native_session(asio::ip::tcp::socket socket, session::server_context& ctx,
                                std::uint64_t id, std::string peer)
-    : session_base(std::move(socket), ctx, id, std::move(peer), "ferry"), rbuf_(read_chunk) {}
+    : session_base(std::move(socket), ctx, id, std::move(peer), "ferry"), rbuf_(new char[read_chunk]) {}
 
 native_session::~native_session() {
   // Uploads still open when the connection ends keep their part files for a
@@ -142,18 +142,18 @@ asio::awaitable<void> native_session::serve() {
     // Graceful shutdown: stop between requests, once no upload is open.
     if (stopping() && uploads_.empty()) co_return;
     reading_ = true;
-    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_.get(), read_chunk));
     reading_ = false;
     if (ec) co_return;
-    decoder_.feed({rbuf_.data(), n});
+    decoder_.feed({rbuf_.get(), n});
   }
 }
 
 asio::awaitable<bool> native_session::discard_body() {
   decoder_.take_body(decoder_.buffered());
   while (decoder_.body_remaining() > 0) {
-    const auto want = std::min<std::uint64_t>(decoder_.body_remaining(), rbuf_.size());
-    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_.data(), static_cast<std::size_t>(want)));
+    const auto want = std::min<std::uint64_t>(decoder_.body_remaining(), read_chunk);
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_.get(), static_cast<std::size_t>(want)));
     if (ec) co_return false;
     decoder_.body_read_externally(n);
   }

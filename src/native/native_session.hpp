@@ -80,7 +80,8 @@ class native_session final : public session::session_base {
   struct open_upload;
 
   proto::frame_decoder decoder_;
-  std::vector<char> rbuf_;
+  /// Not zero-filled: an idle session keeps only the pages it has read into.
+  std::unique_ptr<char[]> rbuf_;
   bool greeted_ = false;  ///< hello done
   bool plain_refused_ = false;  ///< plain stream where TLS is required: hello gets 403
   bool reading_ = false;  ///< waiting for the next request (idle, for the gate)
