@@ -12,6 +12,7 @@
 #include "auth/scram.hpp"
 #include "term/password_prompt.hpp"
 #include "server/admin.hpp"
+#include "server/privileges.hpp"
 #include "server/self_signed.hpp"
 #include "session/config.hpp"
 #include "server/server.hpp"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
   serve->add_option("--ftps-listen", ftps_listen, "implicit FTPS address (default: off; needs TLS)");
   serve->add_option("--threads", threads, "event loops (default: one per core)");
   serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)");
+  bool allow_root = false;
+  serve->add_flag("--allow-root", allow_root, "serve as root when ROOT is root's (not recommended)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -186,6 +189,11 @@ int main(int argc, char** argv) {
       std::printf("ferryd ftps listening on %s:%u\n",
                   (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
     }
+    // Listeners are bound (a low port needs root): now become the service user.
+    const auto plan = ferry::server::plan_privileges(static_cast<unsigned>(::geteuid()), cfg.user, cfg.root, allow_root);
+    ferry::server::drop_privileges(plan);
+    if (plan.change) spdlog::info("serving as {} (uid {}, gid {}): root privileges dropped", plan.name, plan.uid, plan.gid);
+    if (plan.as_root) spdlog::warn("serving as root (--allow-root): every user's files are one bug away from the whole system");
     std::fflush(stdout);
     return srv.run();
   } catch (const std::exception& e) {

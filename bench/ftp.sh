@@ -219,7 +219,7 @@ start_ferryd() {
   HOMEDIR[ferryd]=$root/home/$FTP_USER
   [[ -d ${HOMEDIR[ferryd]} ]] || { fail_start "no home ${HOMEDIR[ferryd]} after user add"; return 1; }
   fill_home "${HOMEDIR[ferryd]}"
-  "$FERRYD" serve --root "$root" --listen 127.0.0.1:0 --ftp-listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" \
+  "$FERRYD" serve --root "$root" --listen 127.0.0.1:0 --ftp-listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" $( ((EUID == 0)) && echo --allow-root) \
     >"$LOGS/ferryd.out" 2>"$LOGS/ferryd.err" &
   PID[ferryd]=$!
   for _ in $(seq 100); do

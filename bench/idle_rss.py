@@ -47,7 +47,7 @@ def main():
                     f"max_pending_logins = {4 * N}\nmax_pending_logins_per_ip = {4 * N}\n"
                     "login_timeout = 600\n")
         proc = subprocess.Popen([FERRYD, "serve", "--root", root, "--listen", "127.0.0.1:0",
-                                 "--ftp-listen", "127.0.0.1:0"],
+                                 "--ftp-listen", "127.0.0.1:0", *(["--allow-root"] if os.geteuid() == 0 else [])],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         native = int(proc.stdout.readline().split(b":")[-1])
         ftp_port = int(proc.stdout.readline().split(b":")[-1])

@@ -248,7 +248,7 @@ log "starting ferryd"
 "$FERRYD" init --root "$ROOT" >"$LOGS/init.txt" 2>&1 || { cat "$LOGS/init.txt" >&2; die "ferryd init failed"; }
 echo "$PW" | "$FERRYD" user add bench --root "$ROOT" --password-stdin >"$LOGS/useradd.txt" 2>&1 ||
   { cat "$LOGS/useradd.txt" >&2; die "ferryd user add failed"; }
-"$FERRYD" serve --root "$ROOT" --listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" >"$LOGS/serve.out" 2>"$LOGS/serve.err" &
+"$FERRYD" serve --root "$ROOT" --listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" $( ((EUID == 0)) && echo --allow-root) >"$LOGS/serve.out" 2>"$LOGS/serve.err" &
 SERVER_PID=$!
 PORT=
 for _ in $(seq 100); do

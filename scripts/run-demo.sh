@@ -9,6 +9,13 @@ root=demo
 if ! "$ferryd" user list --root "$root" | grep -q '^demo '; then
   printf 'demo\n' | "$ferryd" user add demo --root "$root" --password-stdin --quota 1GiB
 fi
+# ferryd serves as the owner of its root, never as root: run as root, the demo
+# root belongs to the system user "ferry" (created once), and ferryd drops to it.
+if [ "$(id -u)" = 0 ]; then
+  id -u ferry >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ferry
+  chown -R ferry: "$root"
+fi
 cat <<TXT
 ferryd demo server: root ./$root, user "demo", password "demo".
 Connect from another terminal:

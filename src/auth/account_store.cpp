@@ -238,6 +238,11 @@ bool account_store::save(const std::filesystem::path& file, std::string& error) 
     return false;
   };
   if (::fchmod(fd, 0600) != 0) return fail("cannot chmod " + tmp);
+  // `ferryd user add` run as root on a root that belongs to the service user
+  // keeps the file the server's (it serves as that user and re-reads it).
+  if (struct stat old {}; ::geteuid() == 0 && ::stat(file.c_str(), &old) == 0 &&
+                          ::fchown(fd, old.st_uid, old.st_gid) != 0)
+    return fail("cannot chown " + tmp);
   if (!write_all(fd, text)) return fail("cannot write " + tmp);
   if (::fsync(fd) != 0) return fail("cannot fsync " + tmp);
   const int rc = ::close(fd);

@@ -206,6 +206,14 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     download_method = *s;
   }
+  if (auto v = t["user"]; v) {
+    auto s = v.value_exact<std::string>();
+    if (!s) {
+      error = file.string() + ": user must be a string (an account name)";
+      return false;
+    }
+    user = *s;
+  }
   if (!load_ftp(t, file, ftp, error) || !load_tls(t, file, tls, error)) return false;
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
@@ -235,6 +243,7 @@ std::string default_config_text() {
 # max_open_uploads = 0        # whole server; 0 = a third of the descriptor limit
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
+# user = ""                  # started as root: serve as this account; "" = the owner of the root
 
 # [tls]                       # TLS for both protocols (ferryd init creates the pair)
 # cert = "tls/cert.pem"       # PEM certificate chain; relative to the root

@@ -74,6 +74,8 @@ struct config {
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";
+  /// The account ferryd serves as when started as root ("" = the owner of ROOT).
+  std::string user;
   ftp_config ftp;
   tls_config tls;
 

@@ -22,6 +22,9 @@ from ferry_wire import Conn
 
 FERRYD = os.environ.get("FERRYD") or "/work/main/build/apps/ferryd"
 FERRY = os.environ.get("FERRY") or "/work/main/build/apps/ferry"
+# The suite runs as root in CI, with roots root owns: ferryd refuses to serve as
+# root unless told (test_privileges.py covers the drop to a service user).
+ALLOW_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -185,7 +188,8 @@ def _spawn(root, log_path, ftp=False, prefix=()):
     (e.g. prlimit). Returns (proc, port, extra_stdout list kept filled by a
     drain thread, ftp port or None)."""
     log = open(log_path, "ab")
-    argv = [*prefix, FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2"]
+    argv = [*prefix, FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2",
+            *ALLOW_ROOT]
     if ftp:
         argv += ["--ftp-listen", "127.0.0.1:0"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)

@@ -69,7 +69,7 @@ def start(base, ftp_config="", tls_config=None, tls=True, implicit=False,
     log_path = base / "ferryd.log"
     log = open(log_path, "ab")
     argv = [FERRYD, "serve", "--root", str(root), "--listen", "127.0.0.1:0", "--threads", "2",
-            "--ftp-listen", "127.0.0.1:0"]
+            "--ftp-listen", "127.0.0.1:0", *conftest.ALLOW_ROOT]
     if implicit:
         argv += ["--ftps-listen", "127.0.0.1:0"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)

@@ -54,6 +54,7 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.max_open_uploads, d.max_open_uploads);
   EXPECT_EQ(c.rate, d.rate);
   EXPECT_EQ(c.download_method, d.download_method);
+  EXPECT_EQ(c.user, d.user);
 }
 
 class Config : public ::testing::Test {
@@ -128,14 +129,14 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 17 top-level keys, the
+  // The helper really did uncomment every setting: 18 top-level keys, the
   // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 31) << text;
+  ASSERT_EQ(settings, 32) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
