@@ -42,7 +42,7 @@ asio::awaitable<void> ftp_session::cmd_cdup(const std::string&) { co_await cmd_c
 asio::awaitable<void> ftp_session::cmd_mkd(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  if (auto e = login_.jail->make_dir(*p, false); e != errc::ok) {
+  if (auto e = session::make_dir(nav_, *p, false); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Create directory operation failed");
   }
   co_await reply(257, quote_path(to_client(*p)) + " created");
@@ -53,7 +53,7 @@ asio::awaitable<void> ftp_session::cmd_rmd(const std::string& arg) {
   if (!p) co_return;
   if (nav_.holds_cwd(*p))
     co_return (void)co_await reply(550, "Cannot remove the current directory.");
-  if (auto e = login_.jail->remove_dir(*p); e != errc::ok) {
+  if (auto e = session::remove_dir(nav_, *p); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Remove directory operation failed");
   }
   co_await reply(250, "Remove directory operation successful.");

@@ -107,7 +107,7 @@ void mkdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   const bool parents = f.boolean("parents", false);
   std::string p;
   if (!path_field(id, f, "path", st, p, r)) return;
-  if (auto e = st.jail->make_dir(p, parents); e != errc::ok) return void(r = result(id, e, p));
+  if (auto e = session::make_dir(st, p, parents); e != errc::ok) return void(r = result(id, e, p));
   r = proto::reply(id, 201);
   r["path"] = p;
 }
@@ -117,7 +117,7 @@ void rmdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   if (!path_field(id, f, "path", st, p, r)) return;
   if (st.holds_cwd(p))
     return void(r = proto::error_reply(id, errc::busy, "directory is the current directory: " + p));
-  r = result(id, st.jail->remove_dir(p), p);
+  r = result(id, session::remove_dir(st, p), p);
 }
 
 void rm(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {

@@ -4,6 +4,9 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "proto/errc.hpp"
 
 namespace ferry::vfs {
 class dir_listing;
@@ -32,5 +35,10 @@ struct nav_state {
 
 /// The user's ledger, re-measuring the home first when it is stale.
 vfs::quota_ledger& fresh_quota(nav_state& st);
+
+/// mkdir and rmdir for both protocols, charging each directory's
+/// vfs::entry_charge to the quota (quota_exceeded when it does not fit).
+errc make_dir(nav_state& st, std::string_view path, bool parents);
+errc remove_dir(nav_state& st, std::string_view path);
 
 }  // namespace ferry::session

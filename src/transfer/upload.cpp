@@ -24,7 +24,14 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   u->lock_ = locks.try_lock(std::move(key));
   if (!u->lock_) return errc::busy;
   if (auto e = u->part_.replaced_size(u->replaced_); e != errc::ok) return e;
+  if (u->part_.target_exists()) u->replaced_ += vfs::entry_charge;  // its name goes at commit
   if (auto e = u->part_.create(); e != errc::ok) return e;
+  // A new part file is a new name: charged at once (an existing one, from an
+  // earlier upload, already is).
+  if (u->part_.created() && !quota.grow(vfs::entry_charge, u->replaced_)) {
+    u->part_.discard();
+    return errc::quota_exceeded;
+  }
   std::uint64_t have = 0;
   if (auto e = u->part_.size(have); e != errc::ok) return e;
 
@@ -48,7 +55,7 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   if (req.size) {
     const std::uint64_t need = *req.size - start;
     if (!quota.reserve(need, u->replaced_)) {
-      if (have == 0) u->part_.discard();  // leave no litter
+      if (have == 0) quota.freed(u->part_.discard());  // leave no litter
       return errc::quota_exceeded;
     }
     u->reserved_ = need;
@@ -145,6 +152,7 @@ errc upload::commit(std::optional<std::string_view> expected, std::string& actua
     abort(false);
     return errc::is_directory;
   }
+  if (part_.target_exists()) replaced += vfs::entry_charge;
   // The reservation counted the file this upload replaces as going away. If
   // it moved or shrank meanwhile (mv X Z during the put of X), committing
   // would keep both: the user must still be within the limit without it.

@@ -13,6 +13,7 @@
 #include <cstdio>
 
 #include "vfs/dir_listing.hpp"
+#include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::vfs {
@@ -52,6 +53,7 @@ std::uint64_t usage_of(int dirfd, int depth) {
     if (name == "." || name == "..") continue;
     struct stat st {};
     if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    total += entry_charge;  // every name costs a block and an inode
     if (S_ISREG(st.st_mode)) {
       total += static_cast<std::uint64_t>(st.st_size);
     } else if (S_ISDIR(st.st_mode)) {
@@ -154,7 +156,7 @@ errc jail::open_listing(std::string_view path, dir_listing& out) const {
   return out.read(unique_fd(fd));
 }
 
-errc jail::make_dir(std::string_view path, bool parents) const {
+errc jail::make_dir(std::string_view path, bool parents, unsigned* created) const {
   if (path == "/") return parents ? errc::ok : errc::exists;
   if (parents) {
     // Create each prefix in turn; each step resolves from the root again, so a
@@ -164,7 +166,9 @@ errc jail::make_dir(std::string_view path, bool parents) const {
       std::size_t next = path.find('/', pos);
       if (next == std::string_view::npos) next = path.size();
       const std::string_view prefix = path.substr(0, next);
-      if (auto ec = make_dir(prefix, false); ec != errc::ok && ec != errc::exists) return ec;
+      const auto made = make_dir(prefix, false);
+      if (made != errc::ok && made != errc::exists) return made;
+      if (made == errc::ok && created != nullptr) ++*created;
       if (auto ec = check_dir(prefix); ec != errc::ok) return ec;
       pos = next + 1;
     }
@@ -175,6 +179,7 @@ errc jail::make_dir(std::string_view path, bool parents) const {
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
   if (::mkdirat(parent.get(), leaf.c_str(), 0777) != 0) return errc_from_errno(errno);
+  if (created != nullptr) ++*created;
   return errc::ok;
 }
 
@@ -205,6 +210,7 @@ errc jail::remove_file(std::string_view path, std::uint64_t* freed) const {
                      S_ISREG(st.st_mode) && st.st_nlink == 1
                  ? static_cast<std::uint64_t>(st.st_size)
                  : 0;
+    *freed += entry_charge;  // the name itself
   }
   if (::unlinkat(parent.get(), leaf.c_str(), 0) != 0) return errc_from_errno(errno);
   return errc::ok;

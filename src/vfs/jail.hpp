@@ -62,14 +62,17 @@ class jail {
   errc list(std::string_view path, std::vector<dir_entry>& out) const;
   /// The same, read in batches (dir_listing.hpp): for listings of any size.
   errc open_listing(std::string_view path, dir_listing& out) const;
-  errc make_dir(std::string_view path, bool parents) const;
+  /// `created` (when given) is increased by the directories made.
+  errc make_dir(std::string_view path, bool parents, unsigned* created = nullptr) const;
   errc remove_dir(std::string_view path) const;
-  /// Unlinks a file; `freed` gets the bytes that left the disk (0 for a link
-  /// or a file with other hard links).
+  /// Unlinks a file; `freed` gets what the quota stops charging: the bytes
+  /// that left the disk (0 for a link or a file with other hard links) plus
+  /// the name's entry_charge (quota_ledger.hpp).
   errc remove_file(std::string_view path, std::uint64_t* freed = nullptr) const;
   /// Renames without replacing; `to` naming an existing directory moves into it.
   errc rename(std::string_view from, std::string_view to) const;
-  /// Sum of the sizes of all regular files in the home (part files included).
+  /// What the quota charges for the home: the sizes of its regular files
+  /// (part files included) plus entry_charge for every name in it.
   std::uint64_t usage() const;
 
   /// Opens the parent of `path` as an O_PATH directory and sets `leaf` to the

@@ -10,6 +10,7 @@
 
 #include "proto/limits.hpp"
 #include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::vfs {
@@ -32,7 +33,10 @@ errc part_file::open(const jail& j, std::string_view path, part_file& out) {
 errc part_file::create() {
   // SECURITY: O_NOFOLLOW, so a symlink planted under the part name cannot
   // redirect the writes.
-  const int fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  created_ = fd >= 0;
+  if (fd < 0 && errno == EEXIST)
+    fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errc_from_errno(errno);
   part_ = unique_fd(fd);
   struct stat st {};
@@ -56,6 +60,11 @@ errc part_file::replaced_size(std::uint64_t& out) const {
   if (S_ISDIR(st.st_mode)) return errc::is_directory;
   if (S_ISREG(st.st_mode) && st.st_nlink == 1) out = static_cast<std::uint64_t>(st.st_size);
   return errc::ok;
+}
+
+bool part_file::target_exists() const {
+  struct stat st {};
+  return ::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode);
 }
 
 errc part_file::size(std::uint64_t& out) const {
@@ -109,8 +118,9 @@ errc part_file::commit() {
 std::uint64_t part_file::discard() {
   std::uint64_t n = 0;
   if (size(n) != errc::ok) n = 0;
-  // Only bytes that really left the disk are freed in the ledger.
-  return ::unlinkat(dir_.get(), part_leaf_.c_str(), 0) == 0 ? n : 0;
+  // Only what really left the disk is freed in the ledger: the bytes and
+  // the name's entry_charge.
+  return ::unlinkat(dir_.get(), part_leaf_.c_str(), 0) == 0 ? n + entry_charge : 0;
 }
 
 errc part_size(const jail& j, std::string_view path, std::uint64_t& out) {

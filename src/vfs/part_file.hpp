@@ -30,6 +30,11 @@ class part_file {
   /// forbidden for a symlink: never followed) when the part name holds
   /// something other than a regular file.
   errc create();
+  /// create() made the part file (it was not there from an earlier upload).
+  bool created() const noexcept { return created_; }
+  /// Something other than a directory is at the target's name (a commit
+  /// replaces it: its entry_charge goes away).
+  bool target_exists() const;
 
   /// The lock key of the target: the parent's (dev, inode) and the leaf.
   errc lock_key(path_key& out) const;
@@ -51,8 +56,8 @@ class part_file {
   errc seed_from_target(std::uint64_t n);
   /// Renames the part over the target: the only way a part becomes visible.
   errc commit();
-  /// Deletes the part file; returns the bytes that left the disk (0 when it
-  /// was already gone).
+  /// Deletes the part file; returns what the quota stops charging: its bytes
+  /// plus its entry_charge (0 when it was already gone).
   std::uint64_t discard();
 
  private:
@@ -60,6 +65,7 @@ class part_file {
   unique_fd part_;  ///< the part file, O_RDWR
   std::string leaf_;
   std::string part_leaf_;
+  bool created_ = false;
 };
 
 /// The length of the part file of `path` (FTP SIZE of an interrupted

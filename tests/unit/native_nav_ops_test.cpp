@@ -31,6 +31,7 @@ using ferry::native::nav_handler;
 namespace {
 
 using ferry::test::write;
+constexpr std::uint64_t E = ferry::vfs::entry_charge;
 
 bool contains(const json& r, const char* key, const std::string& needle) {
   return r.contains(key) && r[key].is_string() &&
@@ -283,11 +284,11 @@ TEST_F(NativeNavOps, RmdirRemovesAnEmptyDirectory) {
 TEST_F(NativeNavOps, RmFreesQuota) {
   write(home_ / "big", std::string(1000, 'x'));
   quota_.resync(jail_->usage());
-  ASSERT_EQ(quota_.get().used, 1005u);
+  ASSERT_EQ(quota_.get().used, 1005u + 4 * E);  // sub, sub/inner, file.txt, big
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 26}, {"path", "big"}});
   EXPECT_EQ(status(r), 200) << r.dump();
   EXPECT_FALSE(fs::exists(home_ / "big"));
-  EXPECT_EQ(quota_.get().used, 5u);
+  EXPECT_EQ(quota_.get().used, 5u + 3 * E) << "its bytes and its name";
 }
 
 TEST_F(NativeNavOps, RmWithAStaleLedgerMeasuresFirst) {
@@ -296,7 +297,7 @@ TEST_F(NativeNavOps, RmWithAStaleLedgerMeasuresFirst) {
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 27}, {"path", "big"}});
   EXPECT_EQ(status(r), 200) << r.dump();
   EXPECT_FALSE(st_.quota_stale);
-  EXPECT_EQ(quota_.get().used, 5u);
+  EXPECT_EQ(quota_.get().used, 5u + 3 * E);
 }
 
 TEST_F(NativeNavOps, RmOfAPartFileIsRefused) {
@@ -307,7 +308,7 @@ TEST_F(NativeNavOps, RmOfAPartFileIsRefused) {
   EXPECT_EQ(error(r), "bad_request");
   EXPECT_TRUE(contains(r, "message", ".ferry-part")) << r.dump();
   EXPECT_TRUE(fs::exists(home_ / ".old.ferry-part"));
-  EXPECT_EQ(quota_.get().used, 305u) << "nothing freed";
+  EXPECT_EQ(quota_.get().used, 305u + 4 * E) << "nothing freed";
 }
 
 TEST_F(NativeNavOps, RmFailuresFreeNothing) {
@@ -317,20 +318,20 @@ TEST_F(NativeNavOps, RmFailuresFreeNothing) {
   r = run(nav::rm, {{"op", "rm"}, {"id", 30}, {"path", "sub"}});
   EXPECT_EQ(status(r), 409);
   EXPECT_EQ(error(r), "is_directory");
-  EXPECT_EQ(quota_.get().used, 5u);
+  EXPECT_EQ(quota_.get().used, 5u + 3 * E);
 }
 
 TEST_F(NativeNavOps, QuotaReportsUsedAndLimit) {
   quota_.resync(jail_->usage());
-  quota_.set_limit(4096);
+  quota_.set_limit(1 << 20);
   auto r = run(nav::quota, {{"op", "quota"}, {"id", 31}});
   EXPECT_EQ(status(r), 200) << r.dump();
-  EXPECT_EQ(r["used"], 5);
-  EXPECT_EQ(r["limit"], 4096);
+  EXPECT_EQ(r["used"], 5 + 3 * E) << "bytes, and a block per name";
+  EXPECT_EQ(r["limit"], 1 << 20);
   write(home_ / "more", "123");
   st_.quota_stale = true;
   r = run(nav::quota, {{"op", "quota"}, {"id", 32}});
-  EXPECT_EQ(r["used"], 8) << "a stale ledger is re-measured first";
+  EXPECT_EQ(r["used"], 8 + 4 * E) << "a stale ledger is re-measured first";
 }
 
 // --- mv --------------------------------------------------------------------------------
