@@ -96,7 +96,7 @@ TEST_F(PartFile, NamesUpTo255BytesHaveAPartFile) {
   EXPECT_EQ(p.create(), errc::ok);
   EXPECT_TRUE(fs::is_regular_file(home_ / ("." + fits + ".ferry-part")));
   std::vector<std::string> parts;
-  for (const std::string name : {std::string(244, 'b'), std::string(255, 'b'), std::string(254, 'b') + "c"}) {
+  for (const std::string& name : {std::string(244, 'b'), std::string(255, 'b'), std::string(254, 'b') + "c"}) {
     const std::string part = ferry::vfs::part_name(name);
     EXPECT_LE(part.size(), 255u) << name.size();
     EXPECT_TRUE(ferry::vfs::is_part_file(part)) << part;
