@@ -14,6 +14,9 @@ struct host_port {
   bool v6 = false;
 };
 
+/// Active-mode (PORT/EPRT) targets must be at or above this port.
+inline constexpr std::uint16_t first_unprivileged_port = 1024;
+
 /// "h1,h2,h3,h4,p1,p2" → IPv4 host and port; nullopt when malformed.
 std::optional<host_port> parse_port_arg(std::string_view arg);
 /// "|1|132.235.1.2|6275|" or "|2|::1|5282|" (any delimiter 33-126).

@@ -44,7 +44,7 @@ constexpr std::array<ftp_session::command_entry, 48> commands{{
     {"USER", &S::cmd_user, false, true},   {"PASS", &S::cmd_pass, false, false},
     {"QUIT", &S::cmd_quit, false, false},  {"NOOP", &S::cmd_simple, false, false},
     {"SYST", &S::cmd_simple, false, false}, {"ACCT", &S::cmd_simple, false, false},
-    {"AUTH", &S::cmd_auth, false, true},   {"ALLO", &S::cmd_simple, true, false},
+    {"AUTH", &S::cmd_auth, false, true},   {"ALLO", &S::cmd_allo, true, false},
     {"FEAT", &S::cmd_feat, false, false},  {"OPTS", &S::cmd_opts, false, true},
     {"HELP", &S::cmd_help, false, false},  {"TYPE", &S::cmd_type, true, true},
     {"MODE", &S::cmd_mode, true, true},    {"STRU", &S::cmd_stru, true, true},
@@ -164,13 +164,19 @@ asio::awaitable<void> ftp_session::dispatch(const command& c) {
   if (e == nullptr) co_return (void)co_await reply(500, "Unknown command.");
   if (e->needs_login && !logged_in()) co_return (void)co_await reply(530, "Please login with USER and PASS.");
   if (e->needs_arg && c.arg.empty()) co_return (void)co_await reply(501, "Syntax error in parameters or arguments.");
-  // RNFR must be followed directly by RNTO; REST by a transfer.
+  // RNFR must be followed directly by RNTO; REST by a transfer; ALLO by an
+  // upload, with only REST and the data-connection setup in between (lftp
+  // sends PASV, ALLO, REST, STOR).
   const bool keeps_rnfr = c.verb == "RNTO";
-  const bool keeps_rest = c.verb == "RETR" || c.verb == "STOR" || c.verb == "APPE" || c.verb == "REST";
+  const bool keeps_rest =
+      c.verb == "RETR" || c.verb == "STOR" || c.verb == "APPE" || c.verb == "REST" || c.verb == "ALLO";
+  const bool keeps_allo = c.verb == "ALLO" || c.verb == "REST" || c.verb == "PASV" || c.verb == "EPSV" ||
+                          c.verb == "PORT" || c.verb == "EPRT" || c.verb == "TYPE";
   verb_ = c.verb;
   co_await (this->*(e->fn))(c.arg);
   if (!keeps_rnfr && c.verb != "RNFR") rnfr_.clear();
   if (!keeps_rest) rest_ = 0;
+  if (!keeps_allo) allo_.reset();
 }
 
 asio::awaitable<void> ftp_session::cmd_simple(const std::string&) {
@@ -178,7 +184,6 @@ asio::awaitable<void> ftp_session::cmd_simple(const std::string&) {
   if (verb == "NOOP") co_return (void)co_await reply(200, "NOOP ok.");
   if (verb == "SYST") co_return (void)co_await reply(215, "UNIX Type: L8");
   if (verb == "ACCT") co_return (void)co_await reply(502, "ACCT not implemented.");
-  if (verb == "ALLO") co_return (void)co_await reply(202, "ALLO not needed.");
   co_return (void)co_await reply(200, "OK.");  // CLNT
 }
 

@@ -77,8 +77,10 @@ class ftp_session final : public session::session_base {
   /// client going away. Returns false when the transfer was aborted.
   asio::awaitable<bool> with_abort_watch(asio::awaitable<bool> body);
   asio::awaitable<void> watch_control();
-  /// Waits briefly until the control connection is readable or hung up.
-  asio::awaitable<void> settle_control();
+  /// After an upload's data connection ended (at `data_end`) and its 226
+  /// went out: true once the client shows it is alive, false when its
+  /// control connection is gone without that proof (ftp_uploads.cpp).
+  asio::awaitable<bool> client_alive(std::chrono::steady_clock::time_point data_end);
   /// After a data transfer: true (and the replies sent) when the client
   /// aborted it or went away, so the caller sends no completion reply.
   asio::awaitable<bool> ended_early();
@@ -120,6 +122,7 @@ class ftp_session final : public session::session_base {
   asio::awaitable<void> cmd_stor(const std::string& arg);
   asio::awaitable<void> cmd_appe(const std::string& arg);
   asio::awaitable<void> cmd_stou(const std::string& arg);
+  asio::awaitable<void> cmd_allo(const std::string& arg);
   asio::awaitable<void> cmd_abor(const std::string& arg);
   asio::awaitable<void> cmd_auth(const std::string& arg);
   asio::awaitable<void> cmd_pbsz(const std::string& arg);
@@ -147,6 +150,7 @@ class ftp_session final : public session::session_base {
   std::string verb_;  ///< the command being handled
   // Per-command state, cleared as it is used (vsftpd's habit).
   std::uint64_t rest_ = 0;
+  std::optional<std::uint64_t> allo_;  ///< ALLO: the next upload's size
   std::string rnfr_;
   std::string hash_algo_ = "xxh128";
 

@@ -1,13 +1,10 @@
 // The FTP commands that set up or use a data connection: PASV, EPSV, PORT,
-// EPRT, LIST, NLST, MLSD, RETR, STOR, APPE, STOU — and ABOR while one runs.
-// The connection itself is data_channel's.
-#include <poll.h>
-
+// EPRT, LIST, NLST, MLSD, RETR — and ABOR while one runs. Uploads (STOR,
+// APPE, STOU) are ftp_uploads.cpp's; the connection itself is data_channel's.
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
 
-#include "auth/scram.hpp"
 #include "ftp/address.hpp"
 #include "ftp/listing.hpp"
 #include "ftp/name_codec.hpp"
@@ -17,10 +14,8 @@
 #include "session/stream_io.hpp"
 #include "session/use_nothrow.hpp"
 #include "vfs/download_file.hpp"
-#include "transfer/upload.hpp"
 #include "vfs/dir_listing.hpp"
 #include "vfs/jail.hpp"
-#include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::ftp {
@@ -28,17 +23,6 @@ namespace {
 
 using tcp = asio::ip::tcp;
 using session::use_nothrow;
-/// How long an upload's end waits for a vanished client's control FIN.
-constexpr auto commit_grace = std::chrono::microseconds(300);
-constexpr std::uint64_t small_upload = 64 * 1024;
-
-/// True when the peer has hung up the control connection (checked without
-/// blocking when a data connection ends: a killed client closes both, and an
-/// upload must then stay a part file instead of being committed).
-bool hung_up(tcp::socket& ctl) {
-  pollfd p{ctl.native_handle(), POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
 
 }  // namespace
 
@@ -93,6 +77,13 @@ asio::awaitable<void> ftp_session::set_active_target(std::optional<host_port> hp
   std::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   if (!hp || ec) co_return (void)co_await reply(501, "Illegal " + verb_ + " command.");
+  // SECURITY: never to a privileged port, not even the client's own (as
+  // vsftpd): the server would talk to the service there (SMTP, an rsh
+  // trusting port 20, ...) with bytes the client chose.
+  if (hp->port < first_unprivileged_port) {
+    spdlog::warn("ftp {}: refused {} to privileged port {}", id_, verb_, hp->port);
+    co_return (void)co_await reply(500, "Illegal " + verb_ + " command: privileged port.");
+  }
   const auto target = asio::ip::make_address(hp->host, ec);
   if (ec || !same_host(target, peer.address())) {
     spdlog::warn("ftp {}: refused {} to {} (bounce attempt?)", id_, verb_, hp->host);
@@ -178,12 +169,6 @@ asio::awaitable<void> ftp_session::watch_control() {
     }
     lines_.feed({rbuf_.data(), n});
   }
-}
-
-asio::awaitable<void> ftp_session::settle_control() {
-  using namespace asio::experimental::awaitable_operators;
-  asio::steady_timer t(socket_.get_executor(), commit_grace);
-  co_await (socket_.async_wait(tcp::socket::wait_read, use_nothrow) || t.async_wait(use_nothrow));
 }
 
 asio::awaitable<bool> ftp_session::with_abort_watch(asio::awaitable<bool> body) {
@@ -307,117 +292,6 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   log_transfer(*p, false, sent, started, ok);
   if (co_await ended_early()) co_return;
   co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");
-}
-
-asio::awaitable<void> ftp_session::cmd_stor(const std::string& arg) { co_await store_cmd(arg, store::replace); }
-asio::awaitable<void> ftp_session::cmd_appe(const std::string& arg) { co_await store_cmd(arg, store::append); }
-asio::awaitable<void> ftp_session::cmd_stou(const std::string& arg) { co_await store_cmd(arg, store::unique); }
-
-asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode) {
-  const auto offset = std::exchange(rest_, 0);
-  if (!co_await data_ready()) co_return;
-  std::optional<std::string> p;
-  if (mode == store::unique) {
-    for (int i = 0; i < 16 && !p; ++i) {
-      const std::string name = "ferry." + auth::random_nonce(10);
-      std::string cand = vfs::join(nav_.cwd, name);
-      vfs::dir_entry e;
-      if (name.find('/') == std::string::npos && login_.jail->stat(cand, e) == errc::not_found) p = cand;
-    }
-    if (!p) co_return (void)co_await reply(450, "Could not pick a unique name.");
-  } else {
-    p = co_await path_arg(arg);
-    if (!p) co_return data_.reset();
-  }
-  auto& quota = session::fresh_quota(nav_);
-  if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) {
-    data_.reset();
-    co_return (void)co_await reply_error(errc::quota_exceeded);
-  }
-  transfer::upload_request ur;
-  ur.path = *p;
-  ur.seed_from_target = true;
-  if (mode == store::replace && offset > 0) {
-    ur.resume = true;
-    ur.offset = offset;
-  } else if (mode == store::append) {
-    ur.resume = true;
-    vfs::download_file existing;
-    if (vfs::open_download(*login_.jail, *p, existing) == errc::ok) ur.offset = existing.size;
-  } else {
-    ur.resume = false;
-  }
-  std::unique_ptr<transfer::upload> up;
-  if (auto e = transfer::upload::begin(*login_.jail, quota, *ctx_.locks, ur, up); e != errc::ok) {
-    data_.reset();
-    // A missing parent is "cannot create", as vsftpd says it (553).
-    if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)
-      co_return (void)co_await reply(553, "Could not create file.");
-    if (e == errc::busy)
-      co_return (void)co_await reply(info(e).ftp_code, "File busy: another upload of it is in progress.");
-    co_return (void)co_await reply_error(e);
-  }
-  // GCC 12 double-destroys std::string temporaries of ?: inside co_await:
-  // build reply texts as named locals first.
-  std::string opening = "Ok to send data.";
-  if (mode == store::unique) opening = "FILE: " + to_client(vfs::split(*p).leaf);
-  co_await reply(150, opening);
-  auto data = co_await open_data();
-  if (!data) {
-    if (up->offset() == 0) up->abort(true);  // leave no empty part behind
-    co_return;
-  }
-  const auto started = std::chrono::steady_clock::now();
-  errc failure = errc::ok;
-  bool eof = false;
-  auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
-    session::bulk_buffer buf;
-    session::low_watermark lowat(s);
-    lowat.set(buf.size());  // the size is unknown, but EOF always wakes the reader
-    const auto pace = pacing();
-    for (;;) {
-      // On TLS, EOF is close_notify: a stream cut without it (an attacker
-      // truncating the upload) is an error, and the part file stays.
-      auto [ec, n] = co_await s.read_some(asio::buffer(buf.data(), buf.size()));
-      if (ec == asio::error::eof) {
-        eof = true;
-        co_return true;
-      }
-      if (ec) co_return false;
-      touch();
-      if (failure = up->write(buf.data(), n); failure != errc::ok) co_return false;
-      if (pace.active()) co_await pace.wait(n);
-    }
-  };
-  co_await with_abort_watch(receive(*data));
-  close_data(*data);
-  // A killed client closes both connections, the data one first: EOF on data
-  // is then not completion. Its control FIN follows within microseconds, so
-  // look for it a moment before committing. Small uploads skip the wait: they
-  // arrive in one or two client writes, leaving no "middle" to be killed in,
-  // and the wait would otherwise cost a 4 KiB-file mirror ~40% of its rate.
-  if (eof && !control_gone_ && up->written() > small_upload && !hung_up(socket_))
-    co_await settle_control();
-  if (eof && (control_gone_ || hung_up(socket_))) {
-    eof = false;
-    control_gone_ = true;
-  }
-  std::string actual;
-  bool committed = false;
-  if (eof && failure == errc::ok && !aborted_) {
-    failure = up->commit(std::nullopt, actual);
-    committed = failure == errc::ok;
-  }
-  log_transfer(*p, true, up->written(), started, committed);
-  if (failure == errc::quota_exceeded) up->abort(true);
-  if (co_await ended_early()) co_return;
-  if (committed) co_return (void)co_await reply(226, "Transfer complete.");
-  if (failure == errc::quota_exceeded)
-    co_return (void)co_await reply_error(errc::quota_exceeded, "Upload discarded");
-  if (failure == errc::insufficient_storage)
-    co_return (void)co_await reply_error(errc::insufficient_storage, up->offset() == 0 ? "Upload discarded" : "Partial upload kept");
-  if (failure != errc::ok) co_return (void)co_await reply(451, "Local error writing the file.");
-  co_await reply(426, "Connection closed; transfer aborted (partial upload kept for resume).");
 }
 
 }  // namespace ferry::ftp

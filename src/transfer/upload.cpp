@@ -35,8 +35,12 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   std::uint64_t have = 0;
   if (auto e = u->part_.size(have); e != errc::ok) return e;
 
-  if (req.resume && req.seed_from_target && req.offset && *req.offset > have) {
-    if (auto e = u->seed(quota, *req.offset, have); e != errc::ok) return e;
+  if (req.resume && req.seed_from_target && req.offset && (*req.offset > have || req.seed_always)) {
+    if (auto e = u->seed(quota, *req.offset, have); e != errc::ok) {
+      // REST n + STOR of a missing file: leave no empty part behind.
+      if (have == 0) quota.freed(u->part_.discard());
+      return e;
+    }
     have = *req.offset;
   }
   std::uint64_t start = 0;
@@ -83,7 +87,13 @@ errc upload::seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have)
   // The copied prefix sits on disk beside the target until the commit: no
   // discount for the target it may replace.
   if (!quota.grow(n - std::min(n, have), 0)) return errc::quota_exceeded;
-  return part_.seed_from_target(n);
+  const auto e = part_.seed_from_target(n);
+  // The ledger now counts max(n, have) bytes for the part: a seed that
+  // failed, or replaced a longer stale part, leaves fewer.
+  const auto counted = std::max(n, have);
+  std::uint64_t now = counted;
+  if (part_.size(now) == errc::ok && now < counted) quota.freed(counted - now);
+  return e;
 }
 
 bool upload::hash_prefix(std::uint64_t max) {

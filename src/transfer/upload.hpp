@@ -39,6 +39,10 @@ struct upload_request {
   /// `offset` bytes of the existing target into the part, so the append stays
   /// atomic (the target is replaced only when the upload completes).
   bool seed_from_target = false;
+  /// FTP APPE on an existing target: seed even when the part file already
+  /// holds `offset` bytes, so a stale part of an earlier upload never stands
+  /// in for the target's content.
+  bool seed_always = false;
 };
 
 class upload {
@@ -46,8 +50,9 @@ class upload {
   /// Opens the part file, takes the lock and reserves quota. Errors:
   /// bad_request (bad algo), bad_name (name too long), reserved_name,
   /// is_directory, not_found (parent), busy, quota_exceeded,
-  /// offset_beyond_end (a seed the target cannot give), and whatever the
-  /// filesystem says. Makes no syscall itself: the part file is vfs's.
+  /// offset_beyond_end (a seed the target cannot give: a part file it
+  /// created is removed again), and whatever the filesystem says. Makes no
+  /// syscall itself: the part file is vfs's.
   static errc begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_locks& locks,
                     const upload_request& req, std::unique_ptr<upload>& out);
   ~upload();

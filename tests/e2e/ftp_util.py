@@ -62,6 +62,16 @@ class FTP(ftplib.FTP):
         self.retrlines(cmd, out.append)
         return out
 
+    def storbinary(self, cmd, fp, blocksize=8192, callback=None, rest=None):
+        """ftplib's STOR/APPE/STOU, then a NOOP, as a client's next command.
+        Over a plain data connection ferryd answers 226 at once but renames
+        the upload into place only when the client shows it outlived the data
+        connection (its next command, or ~50 ms later: ftp_uploads.cpp), so
+        a test that looks at the disk right after needs that round trip."""
+        resp = super().storbinary(cmd, fp, blocksize, callback, rest)
+        self.voidcmd("NOOP")
+        return resp
+
     def retr_bytes(self, name, rest=None):
         chunks = []
         self.retrbinary(f"RETR {name}", chunks.append, rest=rest)

@@ -109,3 +109,23 @@ def test_port_nobody_listening(ftp_server):
         assert c.cmd("RETR f")[0] == 150
         assert c.reply() == (425, "425 Failed to establish connection.")
         assert c.cmd("NOOP")[0] == 200
+
+
+def test_port_to_privileged_port_refused(ftp_server):
+    """PORT/EPRT to a port below 1024 are refused even to the client's own
+    address (vsftpd's rule, issue 11): the server would talk to the service
+    there (SMTP, a shell trusting port 20, ...) with bytes the client chose."""
+    home = ftp_server.clean_home("demo")
+    (home / "f").write_bytes(b"x")
+    with RawFTP(ftp_server.ftp_port) as c:
+        c.login(ftp_server)
+        for cmd in ["PORT 127,0,0,1,0,21", "PORT 127,0,0,1,0,25", "PORT 127,0,0,1,3,255",
+                    "EPRT |1|127.0.0.1|22|", "EPRT |1|127.0.0.1|1023|"]:
+            code, text = c.cmd(cmd)
+            assert code == 500 and "privileged port" in text, (cmd, text)
+            # nothing was set up: the transfer asks for PORT or PASV
+            assert c.cmd("RETR f") == (425, "425 Use PORT or PASV first."), cmd
+        # the first unprivileged port is fine
+        assert c.cmd("PORT 127,0,0,1,4,0")[0] == 200
+        assert c.cmd("EPRT |1|127.0.0.1|1024|")[0] == 200
+        assert c.cmd("NOOP")[0] == 200

@@ -227,4 +227,54 @@ TEST_F(Upload, UnknownSizeGrowsQuotaPerWrite) {
   EXPECT_EQ(u->write("123", 3), errc::quota_exceeded);
 }
 
+// FTP APPE on an existing target (issue 11): the part is rebuilt from the
+// target even when a stale one already holds as many bytes (it used to
+// append to the stale part: AAAA + C gave BBBBC), and the ledger counts the
+// part as it now is.
+TEST_F(Upload, AppendSeedsFromTheTargetOverAStalePart) {
+  std::ofstream(home_ / "n") << "AAAA";
+  std::ofstream(home_ / ".n.ferry-part") << "BBBBBBBB";
+  quota_.resync(4 + 8 + 2 * ferry::vfs::entry_charge);
+  upload_request r;
+  r.path = "/n";
+  r.resume = true;
+  r.seed_from_target = true;
+  r.seed_always = true;
+  r.offset = 4;
+  std::unique_ptr<upload> u;
+  ASSERT_EQ(upload::begin(*jail_, quota_, locks_, r, u), errc::ok);
+  EXPECT_EQ(u->offset(), 4u);
+  EXPECT_EQ(quota_.get().used, 4 + 4 + 2 * ferry::vfs::entry_charge);
+  ASSERT_EQ(u->write("C", 1), errc::ok);
+  std::string actual;
+  ASSERT_EQ(u->commit(std::nullopt, actual), errc::ok);
+  EXPECT_EQ(read(home_ / "n"), "AAAAC");
+  EXPECT_EQ(actual, hex_of("AAAAC"));
+  EXPECT_EQ(quota_.get().used, 5 + ferry::vfs::entry_charge);
+}
+
+// REST n + STOR of a missing file (issue 11): refused, and the part file
+// begin() created is gone again, its charge with it; a shorter part of an
+// earlier upload is left as it was.
+TEST_F(Upload, ASeedTheTargetCannotGiveLeavesNothing) {
+  quota_.resync(0);
+  upload_request r;
+  r.path = "/missing";
+  r.resume = true;
+  r.seed_from_target = true;
+  r.offset = 10;
+  std::unique_ptr<upload> u;
+  EXPECT_EQ(upload::begin(*jail_, quota_, locks_, r, u), errc::offset_beyond_end);
+  EXPECT_FALSE(fs::exists(home_ / ".missing.ferry-part"));
+  EXPECT_EQ(quota_.get().used, 0u);
+  EXPECT_EQ(quota_.get().reserved, 0u);
+
+  std::ofstream(home_ / ".short.ferry-part") << "12345";
+  quota_.resync(5 + ferry::vfs::entry_charge);
+  r.path = "/short";
+  EXPECT_EQ(upload::begin(*jail_, quota_, locks_, r, u), errc::offset_beyond_end);
+  EXPECT_EQ(read(home_ / ".short.ferry-part"), "12345");
+  EXPECT_EQ(quota_.get().used, 5 + ferry::vfs::entry_charge);
+}
+
 }  // namespace
