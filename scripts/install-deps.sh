@@ -8,6 +8,8 @@ pkgs=(
   libasio-dev libssl-dev libxxhash-dev nlohmann-json3-dev libtomlplusplus-dev
   libcli11-dev libspdlog-dev libfmt-dev libedit-dev libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pexpect curl lftp xxhash openssl
+  # make test-asan / test-tsan / fuzz: clang with its sanitizer and libFuzzer runtimes
+  clang libclang-rt-14-dev
 )
 
 missing=()

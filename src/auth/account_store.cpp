@@ -30,6 +30,25 @@ std::string at(const std::filesystem::path& file, const toml::source_region& whe
   return file.string() + ":" + std::to_string(where.begin.line) + ": ";
 }
 
+// Text from the file quoted in an error (a key, or toml++'s description, which
+// quotes what it saw) with control characters escaped, so an error stays one
+// line in the log and in `ferryd user` whatever the file holds.
+std::string one_line(std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // quota / rate: a size string ("100MiB", "10MiB/s", "") or non-negative integer bytes.
 bool read_bytes(const toml::node& n, bool rate, std::uint64_t& out) {
   if (const auto* s = n.as_string()) {
@@ -78,7 +97,7 @@ bool read_account(const std::filesystem::path& file, const toml::table& t, accou
       a.exec = b->get();
     } else if (node.is_table()) {
       // Other keys are ignored, but [users.a.b] is almost surely an unquoted dotted name.
-      return bad("nested table \"" + std::string(k) +
+      return bad("nested table \"" + one_line(k) +
                  "\" in a user table (quote names containing '.': [users.\"a.b\"])");
     }
   }
@@ -166,7 +185,7 @@ std::optional<account_store> account_store::load(const std::filesystem::path& fi
   try {
     root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    error = at(file, e.source()) + std::string(e.description());
+    error = at(file, e.source()) + one_line(e.description());
     return std::nullopt;
   }
 
@@ -181,7 +200,7 @@ std::optional<account_store> account_store::load(const std::filesystem::path& fi
   for (const auto& [key, node] : *tbl) {
     const std::string name(key.str());
     if (!valid_user_name(name)) {
-      error = at(file, key.source()) + "invalid user name \"" + name + "\"";
+      error = at(file, key.source()) + "invalid user name \"" + one_line(name) + "\"";
       return std::nullopt;
     }
     const toml::table* t = node.as_table();

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import run_ferry
+from conftest import SANITIZER, run_ferry
 
 TARGET = "demo@127.0.0.1"
 N = 5000
@@ -106,7 +106,8 @@ def test_stalled_listings_hold_little_memory_and_others_are_served(server, big):
         # Names: 20,000 x ~160 B = 3.2 MB per listing (41 MiB for the ten
         # measured here); the old single frame held the whole answer as text
         # and as a JSON tree (217 MiB for the ten).
-        assert grown_mib < 100, f"server grew {grown_mib:.0f} MiB for 10 stalled listings"
+        if not SANITIZER:
+            assert grown_mib < 100, f"server grew {grown_mib:.0f} MiB for 10 stalled listings"
         # Everyone else is still served.
         with server.login("demo") as other:
             assert other.ok("pwd")["path"] == "/"

@@ -173,6 +173,23 @@ TEST_F(AccountStore, SemanticErrorsHaveLineNumbers) {
   }
 }
 
+// Found by fuzz/account_store_fuzz: toml++ quotes what it saw ("saw
+// 'fals\n'") and names/keys may hold escapes; the error is one log line.
+TEST_F(AccountStore, ErrorsAreOneLine) {
+  const std::vector<std::string> cases = {
+      "[users.alex]\nexec = fals\n",
+      "[users.\"a\\nb\"]\n",
+      "[users.alex]\n[users.alex.\"x\\ry\"]\n",
+  };
+  for (const auto& text : cases) {
+    const auto err = load_error(text);
+    EXPECT_FALSE(err.empty()) << text;
+    for (char c : err) {
+      EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << text << " -> " << err;
+    }
+  }
+}
+
 TEST_F(AccountStore, SaveRefusesInvalidNames) {
   account_store s;
   s.users["../evil"] = {};
