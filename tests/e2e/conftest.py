@@ -235,6 +235,20 @@ def _start_server(base, ftp_config=None, prefix=()):
     return srv
 
 
+def start_with_settings(base, settings):
+    """A fresh root whose ferryd.toml ends with the top-level `settings` (TOML
+    lines), served by a ferryd (native port only). Stop it with _stop_server."""
+    root = _init_root(base)
+    with open(root / "ferryd.toml", "a") as f:
+        f.write("\n" + settings + "\n")
+    log_path = base / "ferryd.log"
+    proc, port, extra, _ = _spawn(root, log_path)
+    s = Server(base, root, proc, port, log_path)
+    s.extra_stdout = extra
+    pin_server(base, root, port)
+    return s
+
+
 def _stop_server(srv):
     rc = srv.proc.poll()
     if rc is not None:

@@ -17,15 +17,8 @@ BAN_SECONDS = 3
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    base = tmp_path_factory.mktemp("bans")
-    root = conftest._init_root(base)
-    with open(root / "ferryd.toml", "a") as f:
-        f.write(f"\nban_after = 4\nban_seconds = {BAN_SECONDS}\nmax_auth_attempts = 10\n")
-    log_path = base / "ferryd.log"
-    proc, port, extra, _ = conftest._spawn(root, log_path)
-    s = conftest.Server(base, root, proc, port, log_path)
-    s.extra_stdout = extra
-    conftest.pin_server(base, root, port)
+    s = conftest.start_with_settings(tmp_path_factory.mktemp("bans"),
+                                     f"ban_after = 4\nban_seconds = {BAN_SECONDS}\nmax_auth_attempts = 10")
     yield s
     conftest._stop_server(s)
 

@@ -6,7 +6,6 @@ connections are refused at once with a frame saying why; logged-in sessions
 are untouched and the logged-in pool (max_sessions) is not used by the flood;
 as soon as a pending slot frees, a real user logs in."""
 
-import socket
 import time
 
 import pytest
@@ -19,16 +18,9 @@ LOGIN_TIMEOUT = 3
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    base = tmp_path_factory.mktemp("pending")
-    root = conftest._init_root(base)
-    with open(root / "ferryd.toml", "a") as f:
-        f.write(f"\nlogin_timeout = {LOGIN_TIMEOUT}\nmax_sessions = 20\nmax_pending_logins = 12\n"
-                "max_pending_logins_per_ip = 4\n")
-    log_path = base / "ferryd.log"
-    proc, port, extra, _ = conftest._spawn(root, log_path)
-    s = conftest.Server(base, root, proc, port, log_path)
-    s.extra_stdout = extra
-    conftest.pin_server(base, root, port)
+    s = conftest.start_with_settings(tmp_path_factory.mktemp("pending"),
+                                     f"login_timeout = {LOGIN_TIMEOUT}\nmax_sessions = 20\n"
+                                     "max_pending_logins = 12\nmax_pending_logins_per_ip = 4")
     yield s
     conftest._stop_server(s)
 
