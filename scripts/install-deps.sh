@@ -10,6 +10,8 @@ pkgs=(
   python3 python3-pytest python3-pexpect curl lftp xxhash openssl
   # make test-asan / test-tsan / fuzz: clang with its sanitizer and libFuzzer runtimes
   clang libclang-rt-14-dev
+  # tests/faults/slowfs (FUSE passthrough with delays) for test_slow_disk.py
+  libfuse3-dev fuse3
 )
 
 missing=()

@@ -19,10 +19,6 @@
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::ftp {
-namespace {
-
-}  // namespace
-
 asio::awaitable<void> ftp_session::cmd_pwd(const std::string&) {
   co_await reply(257, quote_path(to_client(nav_.cwd)) + " is the current directory");
 }
@@ -30,7 +26,7 @@ asio::awaitable<void> ftp_session::cmd_pwd(const std::string&) {
 asio::awaitable<void> ftp_session::cmd_cwd(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  if (auto e = login_.jail->check_dir(*p); e != errc::ok) {
+  if (auto e = co_await fs([&] { return login_.jail->check_dir(*p); }); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Failed to change directory");
   }
   nav_.cwd = *p;
@@ -42,7 +38,7 @@ asio::awaitable<void> ftp_session::cmd_cdup(const std::string&) { co_await cmd_c
 asio::awaitable<void> ftp_session::cmd_mkd(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  if (auto e = session::make_dir(nav_, *p, false); e != errc::ok) {
+  if (auto e = co_await fs([&] { return session::make_dir(nav_, *p, false); }); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Create directory operation failed");
   }
   co_await reply(257, quote_path(to_client(*p)) + " created");
@@ -53,7 +49,7 @@ asio::awaitable<void> ftp_session::cmd_rmd(const std::string& arg) {
   if (!p) co_return;
   if (nav_.holds_cwd(*p))
     co_return (void)co_await reply(550, "Cannot remove the current directory.");
-  if (auto e = session::remove_dir(nav_, *p); e != errc::ok) {
+  if (auto e = co_await fs([&] { return session::remove_dir(nav_, *p); }); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Remove directory operation failed");
   }
   co_await reply(250, "Remove directory operation successful.");
@@ -62,12 +58,14 @@ asio::awaitable<void> ftp_session::cmd_rmd(const std::string& arg) {
 asio::awaitable<void> ftp_session::cmd_dele(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  auto& quota = session::fresh_quota(nav_);
-  std::uint64_t freed = 0;
-  if (auto e = login_.jail->remove_file(*p, &freed); e != errc::ok) {
-    co_return (void)co_await reply_error(e, "Delete operation failed");
-  }
-  quota.freed(freed);
+  const auto e = co_await fs([&] {
+    auto& quota = session::fresh_quota(nav_);
+    std::uint64_t freed = 0;
+    const auto r = login_.jail->remove_file(*p, &freed);
+    if (r == errc::ok) quota.freed(freed);
+    return r;
+  });
+  if (e != errc::ok) co_return (void)co_await reply_error(e, "Delete operation failed");
   co_await reply(250, "Delete operation successful.");
 }
 
@@ -75,7 +73,7 @@ asio::awaitable<void> ftp_session::cmd_rnfr(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok)
+  if (auto ec = co_await fs([&] { return login_.jail->stat(*p, e); }); ec != errc::ok)
     co_return (void)co_await reply_error(ec, "RNFR command failed");
   if (*p == "/") co_return (void)co_await reply_error(errc::forbidden, "RNFR command failed");
   rnfr_ = *p;
@@ -89,7 +87,7 @@ asio::awaitable<void> ftp_session::cmd_rnto(const std::string& arg) {
   if (!p) co_return;
   if (nav_.holds_cwd(from))
     co_return (void)co_await reply(550, "Cannot move the current directory.");
-  if (auto e = login_.jail->rename(from, *p); e != errc::ok) {
+  if (auto e = co_await fs([&] { return login_.jail->rename(from, *p); }); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Rename failed");
   }
   co_await reply(250, "Rename successful.");
@@ -99,27 +97,29 @@ asio::awaitable<void> ftp_session::cmd_size(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::dir_entry e;
-  auto ec = login_.jail->stat(*p, e);
-  if (ec == errc::not_found) {
+  std::optional<std::uint64_t> size;
+  const auto ec = co_await fs([&] {
+    auto r = login_.jail->stat(*p, e);
+    std::uint64_t n = 0;
     // An interrupted upload: report the part file's length so `curl -C - -T`
     // and `lftp reput` continue it (with APPE or REST + STOR).
-    std::uint64_t part = 0;
-    if (vfs::part_size(*login_.jail, *p, part) == errc::ok) co_return (void)co_await reply(213, std::to_string(part));
-  }
-  if (ec == errc::ok && e.type == vfs::file_type::link) {
-    vfs::download_file f;  // follow the link inside the jail
-    if (vfs::open_download(*login_.jail, *p, f) == errc::ok) co_return (void)co_await reply(213, std::to_string(f.size));
-  }
+    if (r == errc::not_found && vfs::part_size(*login_.jail, *p, n) == errc::ok) size = n;
+    vfs::download_file f;  // a link: followed inside the jail
+    if (r == errc::ok && e.type == vfs::file_type::link && vfs::open_download(*login_.jail, *p, f) == errc::ok)
+      size = f.size;
+    if (r == errc::ok && e.type == vfs::file_type::file) size = e.size;
+    return r;
+  });
+  if (size) co_return (void)co_await reply(213, std::to_string(*size));
   if (ec != errc::ok) co_return (void)co_await reply(info(ec).ftp_code, "Could not get file size.");
-  if (e.type != vfs::file_type::file) co_return (void)co_await reply(550, "Could not get file size.");
-  co_await reply(213, std::to_string(e.size));
+  co_await reply(550, "Could not get file size.");
 }
 
 asio::awaitable<void> ftp_session::cmd_mdtm(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::download_file f;
-  if (auto e = vfs::open_download(*login_.jail, *p, f); e != errc::ok)
+  if (auto e = co_await fs([&] { return vfs::open_download(*login_.jail, *p, f); }); e != errc::ok)
     co_return (void)co_await reply(info(e).ftp_code, "Could not get file modification time.");
   co_await reply(213, mdtm_time(f.st.st_mtim.tv_sec));
 }
@@ -129,7 +129,8 @@ asio::awaitable<void> ftp_session::cmd_mlst(const std::string& arg) {
   auto p = co_await path_arg(target);
   if (!p) co_return;
   vfs::dir_entry e;
-  if (auto ec = login_.jail->stat(*p, e); ec != errc::ok) co_return (void)co_await reply_error(ec);
+  if (auto ec = co_await fs([&] { return login_.jail->stat(*p, e); }); ec != errc::ok)
+    co_return (void)co_await reply_error(ec);
   std::vector<std::string> facts{mlsx_line(e, to_client(*p))};
   co_await send_raw(multiline(250, "Listing " + to_client(*p), facts, "End"));
 }
@@ -138,10 +139,10 @@ asio::awaitable<void> ftp_session::cmd_hash(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   vfs::download_file f;
-  if (auto e = vfs::open_download(*login_.jail, *p, f); e != errc::ok) {
+  if (auto e = co_await fs([&] { return vfs::open_download(*login_.jail, *p, f); }); e != errc::ok) {
     co_return (void)co_await reply_error(e);
   }
-  const auto hex = co_await session::file_digest(f, hash_algo_, [this] { touch(); });
+  const auto hex = co_await session::file_digest(ctx_.fs, f, hash_algo_, [this] { touch(); });
   if (!hex) co_return (void)co_await reply(451, "Read error.");
   // draft-bryan-ftp-hash: "213 ALGO START-END HASH NAME"
   co_await reply(213, std::string(hash_name(hash_algo_)) + " 0-" + std::to_string(f.size) + " " + *hex +
@@ -168,7 +169,8 @@ asio::awaitable<void> ftp_session::cmd_stat(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
   std::vector<vfs::dir_entry> entries;
-  if (auto e = login_.jail->list(*p, entries); e != errc::ok) co_return (void)co_await reply_error(e);
+  if (auto e = co_await fs([&] { return login_.jail->list(*p, entries); }); e != errc::ok)
+    co_return (void)co_await reply_error(e);
   std::vector<std::string> lines;
   const auto now = std::time(nullptr);
   for (auto& e : entries) {

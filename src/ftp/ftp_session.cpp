@@ -229,7 +229,7 @@ asio::awaitable<void> ftp_session::cmd_pass(const std::string& arg) {
     if (!more) closing_ = true;
     co_return;
   }
-  switch (log_in(user)) {
+  switch (co_await log_in(user)) {
     case session::login_refusal::none: break;
     case session::login_refusal::unknown_user:  // deleted between the check and now
       co_return (void)co_await reply(530, "Login incorrect.");

@@ -164,7 +164,12 @@ asio::awaitable<void> ftp_session::watch_control() {
     auto [ec, n] = co_await stream_.read_some(asio::buffer(rbuf_));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
+      // The control connection is gone, but the transfer goes on to its own
+      // end: an upload keeps every byte the client sent in its part file, for
+      // a resume (nothing is committed without a control connection).
       control_gone_ = true;
+      asio::steady_timer forever(stream_.socket().get_executor(), asio::steady_timer::time_point::max());
+      co_await forever.async_wait(use_nothrow);
       co_return;
     }
     lines_.feed({rbuf_.data(), n});
@@ -203,7 +208,8 @@ asio::awaitable<void> ftp_session::send_listing(vfs::dir_listing& entries, listi
     std::string text;
     const auto now = std::time(nullptr);
     while (!entries.done()) {
-      for (auto& e : entries.next(256)) {
+      auto batch = co_await fs([&] { return entries.next(256); });
+      for (auto& e : batch) {
         // SECURITY: CR/LF in a name (made behind the server's back: resolve
         // refuses them) would forge listing lines; no control characters.
         if (vfs::find_control_char(e.name) != std::string::npos) {
@@ -252,11 +258,17 @@ asio::awaitable<void> ftp_session::list_cmd(const std::string& raw, listing kind
     if (!p) co_return;
     path = *p;
   }
-  if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok)
-    co_return (void)co_await reply(501, "MLSD needs a directory.");
   vfs::dir_listing entries;
-  if (auto e = login_.jail->open_listing(path, entries); e != errc::ok)
-    co_return (void)co_await reply(info(e).ftp_code, "Failed to list directory.");
+  bool is_dir = true;
+  const auto e = co_await fs([&] {
+    if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok) {
+      is_dir = false;
+      return errc::ok;
+    }
+    return login_.jail->open_listing(path, entries);
+  });
+  if (!is_dir) co_return (void)co_await reply(501, "MLSD needs a directory.");
+  if (e != errc::ok) co_return (void)co_await reply(info(e).ftp_code, "Failed to list directory.");
   co_await send_listing(entries, kind);
 }
 
@@ -270,7 +282,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return data_.reset();
   vfs::download_file f;
-  if (auto e = vfs::open_download(*login_.jail, *p, f); e != errc::ok) {
+  if (auto e = co_await fs([&] { return vfs::open_download(*login_.jail, *p, f); }); e != errc::ok) {
     data_.reset();
     co_return (void)co_await reply(info(e).ftp_code, "Failed to open file.");
   }
@@ -286,7 +298,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   const std::uint64_t n = f.size - offset;
   std::uint64_t sent = 0;
   const bool ok = co_await with_abort_watch(session::send_file(
-      *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
+      ctx_.fs, *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
       [this] { touch(); }, sent));
   close_data(*data);
   log_transfer(*p, false, sent, started, ok);

@@ -133,17 +133,14 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
       const std::string name = "ferry." + auth::random_nonce(10);
       std::string cand = vfs::join(nav_.cwd, name);
       vfs::dir_entry e;
-      if (name.find('/') == std::string::npos && login_.jail->stat(cand, e) == errc::not_found) p = cand;
+      if (name.find('/') == std::string::npos &&
+          co_await fs([&] { return login_.jail->stat(cand, e); }) == errc::not_found)
+        p = cand;
     }
     if (!p) co_return (void)co_await reply(450, "Could not pick a unique name.");
   } else {
     p = co_await path_arg(arg);
     if (!p) co_return data_.reset();
-  }
-  auto& quota = session::fresh_quota(nav_);
-  if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) {
-    data_.reset();
-    co_return (void)co_await reply_error(errc::quota_exceeded);
   }
   transfer::upload_request ur;
   ur.path = *p;
@@ -156,16 +153,21 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     // part, whatever an earlier upload left there. Without a target, APPE
     // continues the part file (curl -C - -T after SIZE reported it).
     ur.resume = true;
-    vfs::download_file existing;
-    if (vfs::open_download(*login_.jail, *p, existing) == errc::ok) {
-      ur.offset = existing.size;
-      ur.seed_always = true;
-    }
   } else {
     ur.resume = false;
   }
   std::unique_ptr<transfer::upload> up;
-  if (auto e = transfer::upload::begin(*login_.jail, quota, *ctx_.locks, ur, up); e != errc::ok) {
+  const auto e = co_await fs([&] {
+    auto& quota = session::fresh_quota(nav_);
+    if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) return errc::quota_exceeded;
+    vfs::download_file existing;
+    if (mode == store::append && vfs::open_download(*login_.jail, *p, existing) == errc::ok) {
+      ur.offset = existing.size;
+      ur.seed_always = true;
+    }
+    return transfer::upload::begin(*login_.jail, quota, *ctx_.locks, ur, up);
+  });
+  if (e != errc::ok) {
     data_.reset();
     // A missing parent is "cannot create", as vsftpd says it (553).
     if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)
@@ -183,28 +185,30 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   co_await reply(150, opening);
   auto data = co_await open_data();
   if (!data) {
-    if (up->offset() == 0) up->abort(true);  // leave no empty part behind
+    if (up->offset() == 0) co_await fs([&] { up->abort(true); });  // leave no empty part behind
     co_return;
   }
   const auto started = std::chrono::steady_clock::now();
   errc failure = errc::ok;
   bool eof = false;
   auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
-    session::bulk_buffer buf;
+    session::write_behind disk(ctx_.fs, up.get(), failure);
     session::low_watermark lowat(s);
-    lowat.set(buf.size());  // the size is unknown, but EOF always wakes the reader
+    lowat.set(disk.next_buffer().size());  // the size is unknown, but EOF always wakes the reader
     const auto pace = pacing();
     for (;;) {
       // On TLS, EOF is close_notify: a stream cut without it (an attacker
       // truncating the upload) is an error, and the part file stays.
-      auto [ec, n] = co_await s.read_some(asio::buffer(buf.data(), buf.size()));
+      auto& buf = disk.next_buffer();
+      auto [ec, n] = co_await disk.read(s.read_some(asio::buffer(buf.data(), buf.size())));
+      if (failure != errc::ok) co_return false;
       if (ec == asio::error::eof) {
         eof = true;
         co_return true;
       }
       if (ec) co_return false;
       touch();
-      if (failure = up->write(buf.data(), n); failure != errc::ok) co_return false;
+      disk.queue({buf.data(), n});
       if (pace.active()) co_await pace.wait(n);
     }
   };
@@ -237,13 +241,13 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   std::string actual;
   bool committed = false;
   if (eof && failure == errc::ok && !aborted_) {
-    failure = up->commit(std::nullopt, actual);
+    failure = co_await fs([&] { return up->commit(std::nullopt, actual); });
     committed = failure == errc::ok;
     if (early_226 && !committed)
       spdlog::warn("ftp {}: upload of {} answered 226 but not stored: {}", id_, *p, info(failure).text);
   }
   log_transfer(*p, true, up->written(), started, committed);
-  if (failure == errc::quota_exceeded) up->abort(true);
+  if (failure == errc::quota_exceeded) co_await fs([&] { up->abort(true); });
   if (early_226) {
     if (control_gone_) closing_ = true;  // nobody is left to answer
     co_return;

@@ -196,13 +196,14 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
   if (op == nullptr) co_return co_await send_error(id, errc::bad_request, "unknown op \"" + env->op + "\"");
   if (op->needs_login && !logged_in()) co_return co_await send_error(id, errc::not_authenticated, "log in first");
   if (op->nav != nullptr) {
+    // Navigation touches the filesystem: on a worker (fs_workers.hpp).
     json reply;
-    run_nav_op(op->nav, id, req, nav_, reply);
+    co_await ctx_.fs.run([&] { run_nav_op(op->nav, id, req, nav_, reply); });
     if (!co_await send(reply)) co_return false;
     // A big listing goes out frame by frame; send() flushes every 256 KiB,
     // so a client that stops reading holds the rest of it in the directory.
     while (nav_.listing) {
-      if (!co_await send(nav::ls_more(id, nav_))) co_return false;
+      if (!co_await send(co_await ctx_.fs.run([&] { return nav::ls_more(id, nav_); }))) co_return false;
       touch();
     }
     co_return true;
@@ -293,7 +294,7 @@ asio::awaitable<bool> native_session::on_auth(std::uint64_t id, const json& req,
 
 asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::string& user,
                                                    const std::string& server_final) {
-  switch (log_in(user)) {
+  switch (co_await log_in(user)) {
     case session::login_refusal::none: break;
     case session::login_refusal::unknown_user:
       co_return co_await send_error(id, errc::auth_failed, "authentication failed");

@@ -12,6 +12,7 @@
 #include "native/open_upload.hpp"
 #include "proto/limits.hpp"
 #include "proto/request.hpp"
+#include "session/fs_workers.hpp"
 #include "session/server_context.hpp"
 #include "session/stream_io.hpp"
 #include "session/use_nothrow.hpp"
@@ -85,7 +86,13 @@ std::optional<file_request> open_requested_file(std::uint64_t id, const json& re
 
 asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, std::uint64_t) {
   json error;
-  auto r = open_requested_file(id, req, nav_.cwd, *login_.jail, true, error);
+  std::optional<file_request> r;
+  std::optional<std::string> cached;
+  // One trip to a worker: the open and the kept digest.
+  co_await ctx_.fs.run([&] {
+    r = open_requested_file(id, req, nav_.cwd, *login_.jail, true, error);
+    if (r && r->offset <= r->file.size) cached = vfs::load_cached_digest(r->file.fd.get(), r->algo, r->file.st);
+  });
   if (!r) co_return co_await send(error);
   const auto& path = r->path;
   const auto& algo = r->algo;
@@ -94,12 +101,11 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   if (offset > file.size) co_return co_await send_failure(id, errc::offset_beyond_end, path);
 
   const auto started = std::chrono::steady_clock::now();
-  auto cached = vfs::load_cached_digest(file.fd.get(), algo, file.st);
   std::unique_ptr<transfer::digest> d;
   if (!cached) {
     d = transfer::digest::make(algo);
     // The trailer covers the whole file, skipped prefix included.
-    if (!co_await session::hash_range(file.fd.get(), 0, offset, *d, [this] { touch(); }))
+    if (!co_await session::hash_range(ctx_.fs, file.fd.get(), 0, offset, *d, [this] { touch(); }))
       co_return co_await send_error(id, errc::internal, "cannot read " + path);
   }
   const std::uint64_t n = file.size - offset;
@@ -116,12 +122,12 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     // Small file: body goes into the reply queue with its header and trailer.
     const auto at = out_.size();
     out_.resize(at + n);
-    ok = vfs::read_at(file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
+    ok = co_await session::read_file_at(ctx_.fs, file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
     if (ok) sent = n;
   } else {
     ok = co_await flush() &&
-         co_await send_file(stream_, file.fd.get(), offset, n, d.get(), pacing(),
+         co_await send_file(ctx_.fs, stream_, file.fd.get(), offset, n, d.get(), pacing(),
                             ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
   }
   if (!ok) {
@@ -137,8 +143,9 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     hex = *cached;
   } else {
     hex = d->hex();
-    if (vfs::unchanged(file.fd.get(), file.st))
-      vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
+    co_await ctx_.fs.run([&] {
+      if (vfs::unchanged(file.fd.get(), file.st)) vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
+    });
   }
   log_transfer(path, false, n, started, true);
   json trailer = proto::reply(id);
@@ -149,9 +156,10 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
 
 asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req, std::uint64_t) {
   json error;
-  auto r = open_requested_file(id, req, nav_.cwd, *login_.jail, false, error);
+  std::optional<file_request> r;
+  co_await ctx_.fs.run([&] { r = open_requested_file(id, req, nav_.cwd, *login_.jail, false, error); });
   if (!r) co_return co_await send(error);
-  const auto hex = co_await session::file_digest(r->file, r->algo, [this] { touch(); });
+  const auto hex = co_await session::file_digest(ctx_.fs, r->file, r->algo, [this] { touch(); });
   if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + r->path);
   json reply = proto::reply(id);
   reply["algo"] = r->algo;
@@ -160,26 +168,30 @@ asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req,
 }
 
 asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
-  std::unique_ptr<session::bulk_buffer> buf;
+  session::write_behind disk(ctx_.fs, up, failure);
   session::low_watermark lowat(stream_);
   while (decoder_.body_remaining() > 0) {
     std::string_view chunk;
     if (decoder_.buffered() > 0) {
+      // Already read with the header; rbuf_ is not read into again until
+      // the body is done, so it can wait in the queue.
+      co_await disk.flush();
       chunk = decoder_.take_body(decoder_.buffered());
     } else {
-      if (!buf) buf = std::make_unique<session::bulk_buffer>();
+      auto& buf = disk.next_buffer();
       const auto want = static_cast<std::size_t>(
-          std::min<std::uint64_t>(decoder_.body_remaining(), buf->size()));
+          std::min<std::uint64_t>(decoder_.body_remaining(), buf.size()));
       lowat.set(want);  // never more than the body still owes
-      auto [ec, n] = co_await stream_.read_some(asio::buffer(buf->data(), want));
+      auto [ec, n] = co_await disk.read(stream_.read_some(asio::buffer(buf.data(), want)));
       if (ec) co_return false;
       decoder_.body_read_externally(n);
-      chunk = {buf->data(), n};
+      chunk = {buf.data(), n};
     }
     touch();
-    if (up != nullptr && failure == errc::ok) failure = up->write(chunk.data(), chunk.size());
+    disk.queue(chunk);
     if (pacing().active()) co_await pacing().wait(chunk.size());
   }
+  co_await disk.flush();
   co_return true;
 }
 
@@ -215,13 +227,13 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (auto e = transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up);
-      e != errc::ok)
-    co_return co_await send_failure(id, e, *path);
+  const auto begun = co_await ctx_.fs.run(
+      [&] { return transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up); });
+  if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
   while (up->prefix_left() > 0) {
-    if (!up->hash_prefix(hash_slice)) co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
+    if (!co_await ctx_.fs.run([&] { return up->hash_prefix(hash_slice); }))
+      co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
     touch();
-    co_await asio::post(socket_.get_executor(), asio::use_awaitable);
   }
   if (!inline_put) {
     auto ou = std::make_unique<open_upload>(open_upload{std::move(*slot), std::move(up), started});
@@ -233,13 +245,15 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   errc failure = errc::ok;
   if (!co_await receive_body(up.get(), failure)) {
     // Cut mid-body: an inline put is never resumed, so its part goes too.
-    up->abort(true);
+    co_await ctx_.fs.run([&] { up->abort(true); });
     log_transfer(*path, true, up->written(), started, false);
     co_return false;
   }
   std::string actual;
-  if (failure == errc::ok) failure = up->commit(*digest, actual);
-  else up->abort(true);  // an inline put cannot be resumed: drop its part
+  co_await ctx_.fs.run([&] {
+    if (failure == errc::ok) failure = up->commit(*digest, actual);
+    else up->abort(true);  // an inline put cannot be resumed: drop its part
+  });
   log_transfer(*path, true, up->written(), started, failure == errc::ok);
   if (failure != errc::ok) co_return co_await send_failure(id, failure, *path);
   co_return co_await send(proto::reply(id, 201));
@@ -271,7 +285,7 @@ asio::awaitable<bool> native_session::on_commit(std::uint64_t id, const json& re
   }
   errc e = ou->failure;
   std::string actual;
-  if (e == errc::ok) e = up.commit(digest, actual);
+  if (e == errc::ok) e = co_await ctx_.fs.run([&] { return up.commit(digest, actual); });
   log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok);
   if (e == errc::ok) co_return co_await send(proto::reply(id, 201));
   co_return co_await send_failure(id, e, up.path());

@@ -177,7 +177,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
   }
   std::int64_t idle = idle_timeout.count(), login = login_timeout.count();
   std::int64_t drain = shutdown_timeout.count();
-  if (!positive("threads", threads) || !positive("idle_timeout", idle) ||
+  if (!positive("threads", threads) || !positive("fs_workers", fs_workers) || !positive("idle_timeout", idle) ||
       !positive("shutdown_timeout", drain) ||
       !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
       !positive("max_sessions_per_ip", max_sessions_per_ip) ||
@@ -228,6 +228,7 @@ std::string default_config_text() {
 
 # listen = "127.0.0.1:9021"
 # threads = 0                 # event loops; 0 = one per CPU core
+# fs_workers = 0              # threads for filesystem calls that can block; 0 = 16
 # idle_timeout = 300          # seconds without a request before a session is closed
 # login_timeout = 30          # seconds to complete hello + authentication
 # shutdown_timeout = 30       # on SIGTERM: seconds running transfers get to finish

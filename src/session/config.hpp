@@ -51,6 +51,9 @@ struct config {
   std::filesystem::path root;
   endpoint_spec listen;
   unsigned threads = 0;                         ///< 0 = one per core
+  /// Threads that make the filesystem calls which can block (fs_workers.hpp);
+  /// 0 = the default (16).
+  unsigned fs_workers = 0;
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds login_timeout{30};
   /// SIGTERM/SIGINT: how long sessions busy with a transfer get to finish

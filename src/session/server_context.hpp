@@ -14,6 +14,7 @@
 #include "auth/plain_password.hpp"
 #include "session/account_cache.hpp"
 #include "session/config.hpp"
+#include "session/fs_workers.hpp"
 #include "session/session_registry.hpp"
 #include "session/tls_context.hpp"
 #include "session/user_state.hpp"
@@ -49,6 +50,7 @@ struct server_context {
   tls_provider tls;    ///< the certificate in use; off when the root has none
   std::atomic<unsigned> open_uploads{0};  ///< held by upload slots (upload_slots.hpp)
   unsigned open_uploads_cap = 0;          ///< set at start from the descriptor budget
+  fs_workers fs{cfg.fs_workers};          ///< where blocking filesystem calls run
 };
 
 /// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.

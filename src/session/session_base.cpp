@@ -34,6 +34,7 @@ session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, st
       peer_(std::move(peer)),
       peer_addr_(address_of(peer_)),
       service_(service),
+      fs_workers_(ctx.fs),
       timer_(socket_.get_executor()) {}
 
 session_base::~session_base() { ctx_.registry.close(id_); }
@@ -157,13 +158,14 @@ asio::awaitable<bool> session_base::login_failed(const std::string& user, std::s
   co_return !v.banned_now && failed_auths_ < ctx_.cfg.max_auth_attempts;
 }
 
-login_refusal session_base::log_in(const std::string& user) {
-  const auto r = open_user_login(ctx_, id_, user, peer_addr_, login_, nav_);
+asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
+  // Opening the home can block on a slow mount: on a worker.
+  const auto r = co_await ctx_.fs.run([&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
   if (r == login_refusal::none) {
     logged_in_ = true;
     touch();
   }
-  return r;
+  co_return r;
 }
 
 pacer session_base::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }

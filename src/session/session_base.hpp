@@ -20,6 +20,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "session/byte_stream.hpp"
+#include "session/fs_workers.hpp"
 #include "session/nav_state.hpp"
 #include "session/stream_io.hpp"
 #include "session/user_login.hpp"
@@ -71,7 +72,14 @@ class session_base {
   asio::awaitable<bool> login_failed(const std::string& user, std::string_view reason);
   /// Logs the session in as `user` (a proven identity): per-user session
   /// limit, home jail, shared quota ledger and token bucket.
-  login_refusal log_in(const std::string& user);
+  asio::awaitable<login_refusal> log_in(const std::string& user);
+
+  /// Runs a filesystem call that may block on a worker, never on this
+  /// session's loop (fs_workers.hpp); `f` may use the caller's locals.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> fs(F f) {
+    return fs_workers_.run(std::move(f));
+  }
 
   /// The user's and the server's token buckets.
   pacer pacing() const;
@@ -104,6 +112,7 @@ class session_base {
   asio::awaitable<void> wait_acked();
 
   const std::string_view service_;
+  fs_workers& fs_workers_;
   asio::steady_timer timer_;
   clock::time_point deadline_;
   unsigned failed_auths_ = 0;

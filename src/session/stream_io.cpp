@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -16,10 +17,12 @@
 #include <asio/write.hpp>
 
 #include "transfer/digest.hpp"
+#include "transfer/upload.hpp"
 #include "vfs/digest_cache.hpp"
 #include "vfs/download_file.hpp"
 #include "vfs/file_io.hpp"
 #include "transfer/rate_limiter.hpp"
+#include "session/fs_workers.hpp"
 #include "session/use_nothrow.hpp"
 
 namespace ferry::session {
@@ -65,13 +68,47 @@ void low_watermark::set(std::size_t bytes) {
   s_.socket().set_option(asio::socket_base::receive_low_watermark(v), ec);
 }
 
+bulk_buffer& write_behind::next_buffer() {
+  auto& b = bufs_[turn_];
+  if (!b) b = std::make_unique<bulk_buffer>();
+  return *b;
+}
+
+asio::awaitable<byte_stream::result> write_behind::read(asio::awaitable<byte_stream::result> read) {
+  using namespace asio::experimental::awaitable_operators;
+  turn_ ^= 1;  // the buffer read into now is the one queued next
+  if (pending_.empty() || up_ == nullptr || failure_ != errc::ok) {
+    pending_ = {};
+    co_return co_await std::move(read);
+  }
+  // (Asio 1.22's && mangles tuple results: the read's lands in a local.)
+  byte_stream::result r;
+  auto reading = [](asio::awaitable<byte_stream::result> op, byte_stream::result& out) -> asio::awaitable<void> {
+    out = co_await std::move(op);
+  };
+  co_await (reading(std::move(read), r) && flush());
+  co_return r;
+}
+
+asio::awaitable<void> write_behind::flush() {
+  const auto chunk = std::exchange(pending_, {});
+  if (chunk.empty() || up_ == nullptr || failure_ != errc::ok) co_return;
+  failure_ = co_await fs_.run([&] { return up_->write(chunk.data(), chunk.size()); });
+}
+
 std::size_t unacked_bytes(asio::ip::tcp::socket& s) {
   int n = 0;
   if (::ioctl(s.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
   return static_cast<std::size_t>(n);
 }
 
-asio::awaitable<bool> send_file(byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> read_file_at(fs_workers& fs, int fd, char* buf, std::size_t n, std::uint64_t off) {
+  const auto cached = vfs::read_cached(fd, buf, n, off);
+  if (cached == n) co_return true;
+  co_return co_await fs.run([&] { return vfs::read_at(fd, buf + cached, n - cached, off + cached); });
+}
+
+asio::awaitable<bool> send_file(fs_workers& fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent) {
   sent = 0;
@@ -84,7 +121,10 @@ asio::awaitable<bool> send_file(byte_stream& stream, int fd, std::uint64_t off, 
     while (left > 0) {
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, max_chunk));
       if (paced) co_await p.wait(want);
-      const auto r = ::sendfile(s.native_handle(), fd, &pos, want);
+      // A range not in the page cache would make sendfile wait for the disk:
+      // that call is made on a worker (the socket is non-blocking there too).
+      const auto call = [&] { return ::sendfile(s.native_handle(), fd, &pos, want); };
+      const auto r = vfs::range_cached(fd, static_cast<std::uint64_t>(pos), want) ? call() : co_await fs.run(call);
       if (r > 0) {
         left -= static_cast<std::uint64_t>(r);
         sent += static_cast<std::uint64_t>(r);
@@ -103,7 +143,7 @@ asio::awaitable<bool> send_file(byte_stream& stream, int fd, std::uint64_t off, 
   std::uint64_t left = n;
   while (left > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
-    if (!vfs::read_at(fd, buf.data(), want, off)) co_return false;
+    if (!co_await read_file_at(fs, fd, buf.data(), want, off)) co_return false;
     if (d != nullptr) d->update(buf.data(), want);
     if (paced) co_await p.wait(want);
     auto [ec, w] = co_await stream.write(asio::buffer(buf.data(), want));
@@ -116,25 +156,28 @@ asio::awaitable<bool> send_file(byte_stream& stream, int fd, std::uint64_t off, 
   co_return true;
 }
 
-asio::awaitable<bool> hash_range(int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+asio::awaitable<bool> hash_range(fs_workers& fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
                                  const std::function<void()>& progress) {
-  const auto exec = co_await asio::this_coro::executor;
+  // Each slice is read and hashed on a worker: a file never hashed before is
+  // read from the disk, and the CPU time stays off the event loop.
   for (std::uint64_t at = 0; at < n; at += hash_slice) {
-    if (!transfer::digest_fd_slice(fd, from + at, std::min(hash_slice, n - at), d)) co_return false;
+    const auto len = std::min(hash_slice, n - at);
+    if (!co_await fs.run([&] { return transfer::digest_fd_slice(fd, from + at, len, d); })) co_return false;
     progress();
-    co_await asio::post(exec, asio::use_awaitable);
   }
   co_return true;
 }
 
-asio::awaitable<std::optional<std::string>> file_digest(const vfs::download_file& f,
+asio::awaitable<std::optional<std::string>> file_digest(fs_workers& fs, const vfs::download_file& f,
                                                         std::string_view algo,
                                                         const std::function<void()>& progress) {
-  if (auto hex = vfs::load_cached_digest(f.fd.get(), algo, f.st)) co_return hex;
+  if (auto hex = co_await fs.run([&] { return vfs::load_cached_digest(f.fd.get(), algo, f.st); })) co_return hex;
   auto d = transfer::digest::make(algo);
-  if (!co_await hash_range(f.fd.get(), 0, f.size, *d, progress)) co_return std::nullopt;
+  if (!co_await hash_range(fs, f.fd.get(), 0, f.size, *d, progress)) co_return std::nullopt;
   std::string hex = d->hex();
-  if (vfs::unchanged(f.fd.get(), f.st)) vfs::store_cached_digest(f.fd.get(), algo, f.st, hex);
+  co_await fs.run([&] {
+    if (vfs::unchanged(f.fd.get(), f.st)) vfs::store_cached_digest(f.fd.get(), algo, f.st, hex);
+  });
   co_return hex;
 }
 

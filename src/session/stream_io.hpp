@@ -14,17 +14,21 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "proto/errc.hpp"
 #include "session/byte_stream.hpp"
 
 namespace ferry::transfer {
 class digest;
 class rate_limiter;
+class upload;
 }  // namespace ferry::transfer
 namespace ferry::vfs {
 struct download_file;
 }
 
 namespace ferry::session {
+
+class fs_workers;
 
 /// The two buckets a transfer draws from (either may be unlimited).
 struct pacer {
@@ -74,28 +78,65 @@ class low_watermark {
   int current_ = 1;
 };
 
+/// An upload's bytes go to disk on a worker (fs_workers) while the next chunk
+/// is read from the socket: the loop never waits for the disk, and disk time
+/// overlaps network time. Two buffers take turns; the caller reads into
+/// next_buffer() with read(), then hands the chunk over with queue().
+class write_behind {
+ public:
+  /// `up` nullptr (or a failure already set) drains: nothing is written.
+  /// The first write error lands in `failure`; later chunks are dropped.
+  write_behind(fs_workers& fs, transfer::upload* up, errc& failure) : fs_(fs), up_(up), failure_(failure) {}
+  write_behind(const write_behind&) = delete;
+  write_behind& operator=(const write_behind&) = delete;
+
+  /// The buffer the next chunk may be read into: never the one in flight.
+  bulk_buffer& next_buffer();
+  /// Runs `read` while the queued chunk is written; returns the read's result
+  /// once both are done.
+  asio::awaitable<byte_stream::result> read(asio::awaitable<byte_stream::result> read);
+  /// Queues `chunk` (in next_buffer() or any memory that outlives the next
+  /// read() or flush()) to be written alongside the next read.
+  void queue(std::string_view chunk) { pending_ = chunk; }
+  /// Writes what is queued. Call before looking at `failure`.
+  asio::awaitable<void> flush();
+
+ private:
+  fs_workers& fs_;
+  transfer::upload* up_;
+  errc& failure_;
+  std::unique_ptr<bulk_buffer> bufs_[2];
+  int turn_ = 0;
+  std::string_view pending_;
+};
+
 /// Bytes written to `s` that the peer has not acknowledged yet (SIOCOUTQ);
 /// 0 when unknown.
 std::size_t unacked_bytes(asio::ip::tcp::socket& s);
 
+/// Reads exactly `n` bytes of `fd` at `off`: from the page cache on the
+/// caller's loop when it holds them, else on a worker. False as read_at.
+asio::awaitable<bool> read_file_at(fs_workers& fs, int fd, char* buf, std::size_t n, std::uint64_t off);
+
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
 /// sendfile is used only when asked, no hashing is needed and the stream is
-/// plain (TLS encrypts in user space). `progress` runs
+/// plain (TLS encrypts in user space). Reads the page cache cannot answer at
+/// once are made on `fs`. `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the
 /// file shrank. `sent` counts the bytes handed to the socket (for the log).
-asio::awaitable<bool> send_file(byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> send_file(fs_workers& fs, byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent);
 
-/// Hashes bytes [from, from + n) of `fd` into `d` in slices, yielding to the
-/// event loop between them so a big file does not stall the thread's other
-/// sessions. False on a read error or a short file.
-asio::awaitable<bool> hash_range(int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+/// Hashes bytes [from, from + n) of `fd` into `d` in slices, each on a
+/// worker, so neither the disk nor the CPU time stalls the caller's loop.
+/// False on a read error or a short file.
+asio::awaitable<bool> hash_range(fs_workers& fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
                                  const std::function<void()>& progress);
 
 /// The whole-file digest of `f`: the cached one while it is still valid,
 /// else computed with hash_range() and cached. nullopt on a read error.
-asio::awaitable<std::optional<std::string>> file_digest(const vfs::download_file& f,
+asio::awaitable<std::optional<std::string>> file_digest(fs_workers& fs, const vfs::download_file& f,
                                                         std::string_view algo,
                                                         const std::function<void()>& progress);
 

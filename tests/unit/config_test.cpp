@@ -52,6 +52,7 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.max_uploads_per_session, d.max_uploads_per_session);
   EXPECT_EQ(c.max_uploads_per_user, d.max_uploads_per_user);
   EXPECT_EQ(c.max_open_uploads, d.max_open_uploads);
+  EXPECT_EQ(c.fs_workers, d.fs_workers);
   EXPECT_EQ(c.rate, d.rate);
   EXPECT_EQ(c.download_method, d.download_method);
   EXPECT_EQ(c.user, d.user);
@@ -136,7 +137,7 @@ TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 32) << text;
+  ASSERT_EQ(settings, 33) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
