@@ -227,6 +227,27 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
+  if (inline_put && decoder_.buffered() >= body) {
+    // The whole small file came with its header (pipelined small files do):
+    // one trip to a worker opens, writes and commits it.
+    const auto bytes = decoder_.take_body(body);
+    errc begun = errc::ok, e = errc::ok;
+    std::uint64_t written = 0;
+    co_await fs([&] {
+      begun = transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up);
+      if (begun != errc::ok) return;
+      std::string actual;
+      e = up->write(bytes.data(), bytes.size());
+      if (e == errc::ok) e = up->commit(*digest, actual);
+      else up->abort(true);  // an inline put cannot be resumed: drop its part
+      written = up->written();
+      up.reset();  // its descriptor is closed here too
+    });
+    if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
+    log_transfer(*path, true, written, started, e == errc::ok);
+    if (e != errc::ok) co_return co_await send_failure(id, e, *path);
+    co_return co_await send(proto::reply(id, 201));
+  }
   const auto begun = co_await ctx_.fs.run(
       [&] { return transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up); });
   if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
