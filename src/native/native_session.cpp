@@ -78,13 +78,21 @@ native_session::native_session(asio::ip::tcp::socket socket, session::server_con
 
 native_session::~native_session() {
   // Uploads still open when the connection ends keep their part files for a
-  // resume; the log records them as incomplete.
+  // resume (empty ones are gone: farewell); the log records them as incomplete.
   for (auto& [id, u] : uploads_) log_transfer(u->up->path(), true, u->up->written(), u->started, false);
 }
 
 bool native_session::busy() const { return !reading_ || !uploads_.empty(); }
 
-asio::awaitable<void> native_session::farewell(ending) { co_await flush(); }
+asio::awaitable<void> native_session::farewell(ending) {
+  co_await flush();
+  // An upload that never got a byte leaves nothing worth resuming: its empty
+  // part file goes (a client opening puts and vanishing leaves no litter).
+  co_await fs([&] {
+    for (auto& [id, u] : uploads_)
+      if (u->up->offset() == 0 && u->up->written() == 0) u->up->abort(true);
+  });
+}
 
 bool native_session::tls_required() const {
   return ctx_.cfg.tls.required.value_or(ctx_.tls.enabled() && off_loopback());

@@ -38,6 +38,30 @@ def test_an_inline_put_cut_mid_body_leaves_no_part_file(server, home):
     assert (home / "cut.bin").read_bytes() == data
 
 
+def test_puts_opened_and_abandoned_leave_only_parts_with_data(server, home):
+    """A client that opens uploads and vanishes leaves no empty part files
+    (issue 11 found 497 of them); one that sent data keeps its part."""
+    watcher = server.login("demo")  # keeps the live ledger (no re-walk at the next login)
+    c = server.login("demo")
+    for i in range(8):
+        assert c.put_open(f"empty{i}.bin", 1000)["status"] == 200
+    rid = c.put_open("half.bin", 1000)["id"]
+    c.put_data(rid, b"h" * 400)
+    assert c.req("pwd")["status"] == 200  # the data frame has been handled
+    assert sorted(_parts(home)) == sorted([f".empty{i}.bin.ferry-part" for i in range(8)] + [".half.bin.ferry-part"])
+    c.close()
+    deadline = time.monotonic() + 5
+    while len(_parts(home)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _parts(home) == [".half.bin.ferry-part"]
+    assert (home / ".half.bin.ferry-part").read_bytes() == b"h" * 400
+    live = watcher.ok("quota")["used"]
+    watcher.close()
+    time.sleep(0.2)
+    with server.login("demo") as c2:  # alone: the home is walked again
+        assert c2.ok("quota")["used"] == live, "the live ledger drifted from the disk"
+
+
 def test_no_digest_is_written_onto_a_hard_linked_inode(server, home):
     outside = server.base / "outside-secret.txt"  # not in any home
     outside.write_bytes(b"admin's file " * 1000)
