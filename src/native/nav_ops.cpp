@@ -15,6 +15,18 @@ namespace {
 using json = nlohmann::json;
 using session::nav_state;
 
+/// An upper bound of the bytes `e` takes in a frame, without encoding it
+/// (encoding every entry twice was a third of a big listing's time): ASCII
+/// names are exact; an escaped byte takes up to 6 ("\u001f"), a byte of a
+/// name that is not UTF-8 up to 3 (U+FFFD replaces it).
+std::size_t entry_size_bound(const vfs::dir_entry& e) {
+  // {"mode":NNNNN,"mtime":-N{19},"name":"","size":N{20},"type":"other"},
+  constexpr std::size_t fields = 100;
+  std::size_t n = fields;
+  for (const unsigned char c : e.name) n += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c >= 0x80 ? 3 : 1;
+  return n;
+}
+
 json entry_json(const vfs::dir_entry& e) {
   return json{{"name", e.name}, {"type", vfs::to_string(e.type)}, {"size", e.size},
               {"mtime", e.mtime}, {"mode", e.mode}};
@@ -82,9 +94,8 @@ json ls_more(std::uint64_t id, nav_state& st) {
     std::size_t bytes = 0;
     while (bytes < ls_frame_budget && !st.listing->done()) {
       for (auto& e : st.listing->next(1)) {
-        json j = entry_json(e);
-        bytes += j.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
-        arr.push_back(std::move(j));
+        bytes += entry_size_bound(e);
+        arr.push_back(entry_json(e));
       }
     }
     if (st.listing->done()) st.listing.reset();
