@@ -9,6 +9,7 @@
 #include "client/part_file.hpp"
 #include "client/session.hpp"
 #include "client/transfer_context.hpp"
+#include "proto/errc.hpp"
 #include "proto/frame.hpp"
 #include "transfer/digest.hpp"
 
@@ -158,7 +159,11 @@ bool downloader::receive_one() {
   json trailer;
   const auto tstatus = receive_reply(conn, p.id, trailer, body);
   if (!tstatus) return tc_.fail(what, tstatus.error());
-  if (*tstatus >= 300) return tc_.fail(what, refused(reply_text(trailer)));
+  if (*tstatus >= 300) {
+    // The bytes received may mix two versions of the file: nothing to resume.
+    if (string_field(trailer, "error") == info(errc::file_changed).error) part.discard();
+    return tc_.fail(what, refused(reply_text(trailer)));
+  }
   if (local_error) return tc_.fail(what, *local_error);
   const std::string theirs = string_field(trailer, "digest");
   if (theirs.empty()) {

@@ -56,7 +56,7 @@ std::string reply_text(const json& reply) {
     const errc e = errc_from_string(error);
     // "bad_request" covers several causes (a reserved name, an offset past
     // the end...): the server's message says which.
-    if (info(e).error == error && !(e == errc::bad_request && !message.empty()))
+    if (info(e).error == error && !((e == errc::bad_request || e == errc::internal) && !message.empty()))
       return std::string(info(e).text);
   }
   if (!message.empty()) return message;

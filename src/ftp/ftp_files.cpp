@@ -142,7 +142,7 @@ asio::awaitable<void> ftp_session::cmd_hash(const std::string& arg) {
   if (auto e = co_await fs([&] { return vfs::open_download(*login_.jail, *p, f); }); e != errc::ok) {
     co_return (void)co_await reply_error(e);
   }
-  const auto hex = co_await session::file_digest(ctx_.fs, f, hash_algo_, [this] { touch(); });
+  const auto hex = co_await session::file_digest(lane(), f, hash_algo_, [this] { touch(); });
   if (!hex) co_return (void)co_await reply(451, "Read error.");
   // draft-bryan-ftp-hash: "213 ALGO START-END HASH NAME"
   co_await reply(213, std::string(hash_name(hash_algo_)) + " 0-" + std::to_string(f.size) + " " + *hex +

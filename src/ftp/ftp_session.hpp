@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include "ftp/address.hpp"
@@ -68,8 +69,10 @@ class ftp_session final : public session::session_base {
 
   // Data connections (ftp_transfers.cpp).
   /// The data connection of one transfer, TLS-protected after PROT P. On
-  /// failure the reply (425 or 522) has been sent.
+  /// failure the caller cleans up, then sends the refusal (425 or 522) with
+  /// refuse_data().
   asio::awaitable<std::optional<session::byte_stream>> open_data();
+  asio::awaitable<void> refuse_data();
   /// A transfer may start: PASV/PORT done, and PROT P where TLS is
   /// required. Otherwise the reply has been sent.
   asio::awaitable<bool> data_ready();
@@ -152,6 +155,8 @@ class ftp_session final : public session::session_base {
   std::uint64_t rest_ = 0;
   std::optional<std::uint64_t> allo_;  ///< ALLO: the next upload's size
   std::string rnfr_;
+  /// Why open_data() failed: the reply refuse_data() sends.
+  std::pair<int, std::string> data_refusal_{425, "Failed to establish connection."};
   std::string hash_algo_ = "xxh128";
 
   data_channel data_;

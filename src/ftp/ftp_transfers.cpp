@@ -13,6 +13,7 @@
 #include "session/server_context.hpp"
 #include "session/stream_io.hpp"
 #include "session/use_nothrow.hpp"
+#include "vfs/digest_cache.hpp"
 #include "vfs/download_file.hpp"
 #include "vfs/dir_listing.hpp"
 #include "vfs/jail.hpp"
@@ -109,12 +110,12 @@ asio::awaitable<std::optional<session::byte_stream>> ftp_session::open_data() {
   const auto peer = socket_.remote_endpoint(ec);
   if (ec) {
     data_.reset();
-    co_await reply(425, "Failed to establish connection.");
+    data_refusal_ = {425, "Failed to establish connection."};
     co_return std::nullopt;
   }
   auto sock = co_await data_.open(peer.address(), ctx_.cfg.ftp.data_timeout, id_);
   if (!sock) {
-    co_await reply(425, "Failed to establish connection.");
+    data_refusal_ = {425, "Failed to establish connection."};
     co_return std::nullopt;
   }
   session::byte_stream data(std::move(*sock));
@@ -126,7 +127,7 @@ asio::awaitable<std::optional<session::byte_stream>> ftp_session::open_data() {
   if (r.index() == 1 || !std::get<0>(r)) {
     spdlog::warn("ftp {}: data connection TLS handshake failed: {}", id_, error);
     close_data(data);
-    co_await reply(425, "TLS handshake on the data connection failed.");
+    data_refusal_ = {425, "TLS handshake on the data connection failed."};
     co_return std::nullopt;
   }
   // SECURITY: a data connection that did not resume this control
@@ -136,10 +137,15 @@ asio::awaitable<std::optional<session::byte_stream>> ftp_session::open_data() {
     spdlog::warn("ftp {}: refused a data connection that did not resume the control connection's TLS session",
                  id_);
     close_data(data);
-    co_await reply(522, "Data connection must resume the control connection's TLS session.");
+    data_refusal_ = {522, "Data connection must resume the control connection's TLS session."};
     co_return std::nullopt;
   }
   co_return data;
+}
+
+asio::awaitable<void> ftp_session::refuse_data() {
+  const auto [code, text] = std::exchange(data_refusal_, {425, "Failed to establish connection."});
+  co_await reply(code, text);
 }
 
 asio::awaitable<void> ftp_session::watch_control() {
@@ -201,7 +207,7 @@ asio::awaitable<void> ftp_session::send_listing(vfs::dir_listing& entries, listi
   if (!co_await data_ready()) co_return;
   co_await reply(150, "Here comes the directory listing.");
   auto data = co_await open_data();
-  if (!data) co_return;
+  if (!data) co_return co_await refuse_data();
   // Formatted and written in slices of ~64 KiB, so a directory of 100,000
   // entries never sits in memory as text.
   auto send = [&](session::byte_stream& s) -> asio::awaitable<bool> {
@@ -293,16 +299,21 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   co_await reply(150, "Opening BINARY mode data connection for " + to_client(vfs::split(*p).leaf) + " (" +
                           std::to_string(f.size) + " bytes).");
   auto data = co_await open_data();
-  if (!data) co_return;
+  if (!data) co_return co_await refuse_data();
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t n = f.size - offset;
   std::uint64_t sent = 0;
   const bool ok = co_await with_abort_watch(session::send_file(
-      ctx_.fs, *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
+      lane(), *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
       [this] { touch(); }, sent));
   close_data(*data);
-  log_transfer(*p, false, sent, started, ok);
+  // Rewritten while it was sent: the client got a mix of two versions (or a
+  // short file). FTP has no digest to tell; the reply must.
+  const bool same = co_await fs([&] { return vfs::unchanged(f.fd.get(), f.st); });
+  if (!same) spdlog::warn("ftp {}: {} changed while it was being sent", id_, *p);
+  log_transfer(*p, false, sent, started, ok && same);
   if (co_await ended_early()) co_return;
+  if (!same) co_return (void)co_await reply_error(errc::file_changed);
   co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");
 }
 

@@ -185,14 +185,15 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   co_await reply(150, opening);
   auto data = co_await open_data();
   if (!data) {
-    if (up->offset() == 0) co_await fs([&] { up->abort(true); });  // leave no empty part behind
-    co_return;
+    // No empty part left behind, and gone before the client reads the refusal.
+    if (up->offset() == 0) co_await fs([&] { up->abort(true); });
+    co_return co_await refuse_data();
   }
   const auto started = std::chrono::steady_clock::now();
   errc failure = errc::ok;
   bool eof = false;
   auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
-    session::write_behind disk(ctx_.fs, up.get(), failure);
+    session::write_behind disk(lane(), up.get(), failure);
     session::low_watermark lowat(s);
     lowat.set(disk.next_buffer().size());  // the size is unknown, but EOF always wakes the reader
     const auto pace = pacing();

@@ -206,12 +206,12 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
   if (op->nav != nullptr) {
     // Navigation touches the filesystem: on a worker (fs_workers.hpp).
     json reply;
-    co_await ctx_.fs.run([&] { run_nav_op(op->nav, id, req, nav_, reply); });
+    co_await fs([&] { run_nav_op(op->nav, id, req, nav_, reply); });
     if (!co_await send(reply)) co_return false;
     // A big listing goes out frame by frame; send() flushes every 256 KiB,
     // so a client that stops reading holds the rest of it in the directory.
     while (nav_.listing) {
-      if (!co_await send(co_await ctx_.fs.run([&] { return nav::ls_more(id, nav_); }))) co_return false;
+      if (!co_await send(co_await fs([&] { return nav::ls_more(id, nav_); }))) co_return false;
       touch();
     }
     co_return true;
@@ -310,7 +310,7 @@ asio::awaitable<bool> native_session::finish_login(std::uint64_t id, const std::
       co_await send_error(id, errc::too_many_sessions, "too many sessions for this user");
       co_return false;
     case session::login_refusal::home_unavailable:
-      co_return co_await send_error(id, errc::internal, "home directory unavailable");
+      co_return co_await send_error(id, errc::home_unavailable, "your home directory is unavailable (removed or moved on the server)");
   }
   json r = proto::reply(id);
   r["data"] = server_final;

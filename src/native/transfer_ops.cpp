@@ -89,7 +89,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   std::optional<file_request> r;
   std::optional<std::string> cached;
   // One trip to a worker: the open and the kept digest.
-  co_await ctx_.fs.run([&] {
+  co_await fs([&] {
     r = open_requested_file(id, req, nav_.cwd, *login_.jail, true, error);
     if (r && r->offset <= r->file.size) cached = vfs::load_cached_digest(r->file.fd.get(), r->algo, r->file.st);
   });
@@ -105,7 +105,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   if (!cached) {
     d = transfer::digest::make(algo);
     // The trailer covers the whole file, skipped prefix included.
-    if (!co_await session::hash_range(ctx_.fs, file.fd.get(), 0, offset, *d, [this] { touch(); }))
+    if (!co_await session::hash_range(lane(), file.fd.get(), 0, offset, *d, [this] { touch(); }))
       co_return co_await send_error(id, errc::internal, "cannot read " + path);
   }
   const std::uint64_t n = file.size - offset;
@@ -122,12 +122,12 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     // Small file: body goes into the reply queue with its header and trailer.
     const auto at = out_.size();
     out_.resize(at + n);
-    ok = co_await session::read_file_at(ctx_.fs, file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
+    ok = co_await session::read_file_at(lane(), file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
     if (ok) sent = n;
   } else {
     ok = co_await flush() &&
-         co_await send_file(ctx_.fs, stream_, file.fd.get(), offset, n, d.get(), pacing(),
+         co_await send_file(lane(), stream_, file.fd.get(), offset, n, d.get(), pacing(),
                             ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
   }
   if (!ok) {
@@ -138,14 +138,18 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     out_.clear();
     co_return false;
   }
-  std::string hex;
-  if (cached) {
-    hex = *cached;
-  } else {
-    hex = d->hex();
-    co_await ctx_.fs.run([&] {
-      if (vfs::unchanged(file.fd.get(), file.st)) vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
-    });
+  const std::string hex = cached ? *cached : d->hex();
+  const bool same = co_await fs([&] {
+    if (!vfs::unchanged(file.fd.get(), file.st)) return false;
+    if (!cached) vfs::store_cached_digest(file.fd.get(), algo, file.st, hex);
+    return true;
+  });
+  if (!same) {
+    // Rewritten while it was sent: the bytes may mix two versions, and a
+    // digest of what was sent would vouch for the mix. The client drops it.
+    spdlog::warn("ferry {}: {} changed while it was being sent", id_, path);
+    log_transfer(path, false, n, started, false);
+    co_return co_await send_failure(id, errc::file_changed, path);
   }
   log_transfer(path, false, n, started, true);
   json trailer = proto::reply(id);
@@ -157,9 +161,9 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
 asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req, std::uint64_t) {
   json error;
   std::optional<file_request> r;
-  co_await ctx_.fs.run([&] { r = open_requested_file(id, req, nav_.cwd, *login_.jail, false, error); });
+  co_await fs([&] { r = open_requested_file(id, req, nav_.cwd, *login_.jail, false, error); });
   if (!r) co_return co_await send(error);
-  const auto hex = co_await session::file_digest(ctx_.fs, r->file, r->algo, [this] { touch(); });
+  const auto hex = co_await session::file_digest(lane(), r->file, r->algo, [this] { touch(); });
   if (!hex) co_return co_await send_error(id, errc::internal, "cannot read " + r->path);
   json reply = proto::reply(id);
   reply["algo"] = r->algo;
@@ -168,7 +172,7 @@ asio::awaitable<bool> native_session::on_hash(std::uint64_t id, const json& req,
 }
 
 asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& failure) {
-  session::write_behind disk(ctx_.fs, up, failure);
+  session::write_behind disk(lane(), up, failure);
   session::low_watermark lowat(stream_);
   while (decoder_.body_remaining() > 0) {
     std::string_view chunk;
@@ -248,11 +252,11 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     if (e != errc::ok) co_return co_await send_failure(id, e, *path);
     co_return co_await send(proto::reply(id, 201));
   }
-  const auto begun = co_await ctx_.fs.run(
+  const auto begun = co_await fs(
       [&] { return transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up); });
   if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
   while (up->prefix_left() > 0) {
-    if (!co_await ctx_.fs.run([&] { return up->hash_prefix(hash_slice); }))
+    if (!co_await fs([&] { return up->hash_prefix(hash_slice); }))
       co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
     touch();
   }
@@ -266,12 +270,12 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   errc failure = errc::ok;
   if (!co_await receive_body(up.get(), failure)) {
     // Cut mid-body: an inline put is never resumed, so its part goes too.
-    co_await ctx_.fs.run([&] { up->abort(true); });
+    co_await fs([&] { up->abort(true); });
     log_transfer(*path, true, up->written(), started, false);
     co_return false;
   }
   std::string actual;
-  co_await ctx_.fs.run([&] {
+  co_await fs([&] {
     if (failure == errc::ok) failure = up->commit(*digest, actual);
     else up->abort(true);  // an inline put cannot be resumed: drop its part
   });
@@ -306,7 +310,7 @@ asio::awaitable<bool> native_session::on_commit(std::uint64_t id, const json& re
   }
   errc e = ou->failure;
   std::string actual;
-  if (e == errc::ok) e = co_await ctx_.fs.run([&] { return up.commit(digest, actual); });
+  if (e == errc::ok) e = co_await fs([&] { return up.commit(digest, actual); });
   log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok);
   if (e == errc::ok) co_return co_await send(proto::reply(id, 201));
   co_return co_await send_failure(id, e, up.path());

@@ -10,7 +10,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 26> table{{
+constexpr std::array<errc_info, 28> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -36,6 +36,8 @@ constexpr std::array<errc_info, 26> table{{
     {429, "too_many_uploads", 450, "too many open uploads; finish or close some first"},
     {429, "rate_limited", 421, "rate limited"},
     {507, "insufficient_storage", 452, "insufficient storage on the server"},
+    {409, "file_changed", 451, "the file changed on the server while it was being sent; try again"},
+    {503, "home_unavailable", 550, "your home directory is unavailable (removed or moved on the server)"},
     {500, "internal", 451, "internal error"},
 }};
 static_assert(table.size() == static_cast<std::size_t>(errc::internal) + 1);
@@ -77,6 +79,7 @@ errc errc_from_errno(int err) noexcept {
   switch (err) {
     case 0: return errc::ok;
     case ENOENT: return errc::not_found;
+    case ESTALE: return errc::home_unavailable;  // vfs::jail::home_alive
     case EEXIST: return errc::exists;
     case ENOTEMPTY: return errc::not_empty;
     case EISDIR: return errc::is_directory;

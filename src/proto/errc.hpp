@@ -35,6 +35,8 @@ enum class errc {
   too_many_uploads,
   rate_limited,
   insufficient_storage,  ///< the filesystem is full (ENOSPC, EDQUOT), whatever the user's quota
+  file_changed,       ///< a file was rewritten while it was being sent: the bytes sent mix two versions
+  home_unavailable,   ///< the user's home was removed or moved away (by the administrator)
   internal,
 };
 

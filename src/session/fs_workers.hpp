@@ -11,13 +11,20 @@
 // path locks, the registry) is thread-safe already, since sessions live on
 // several loops.
 //
-// The pool is bounded (`fs_workers` in ferryd.toml): sessions stuck on a hung
-// mount hold one worker each; past that, filesystem calls queue.
+// The pool is bounded (`fs_workers` in ferryd.toml), and so is each user's
+// share of it: calls made for one user (one key) hold at most half the
+// workers, the rest wait their turn, so one user's sessions stuck on slow
+// files never leave the other users without a worker.
 #pragma once
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <type_traits>
+#include <unordered_map>
 
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -41,11 +48,54 @@ class fs_workers {
         pool_, [&f]() -> asio::awaitable<result> { co_return f(); }, asio::use_awaitable);
   }
 
+  /// The same, counted against `key` (a user): at most per_key() calls of
+  /// one key run at once; more wait, in order, for one of them to finish.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> run(const void* key, F f) {
+    co_await acquire(key);
+    const releaser done{*this, key};
+    co_return co_await run(std::move(f));
+  }
+
   unsigned size() const noexcept { return threads_; }
+  unsigned per_key() const noexcept { return per_key_; }
 
  private:
+  struct waiter;
+  struct releaser {
+    fs_workers& self;
+    const void* key;
+    ~releaser() { self.release(key); }
+  };
+  struct key_state {
+    unsigned running = 0;
+    std::deque<std::shared_ptr<waiter>> queue;
+  };
+
+  asio::awaitable<void> acquire(const void* key);
+  void release(const void* key);
+
   unsigned threads_;
+  unsigned per_key_;
+  std::mutex mutex_;
+  std::unordered_map<const void*, key_state> keys_;
   asio::thread_pool pool_;
+};
+
+/// One user's way into the pool: every call counted against the user (the
+/// key). A session not logged in yet has no user: its calls are not counted.
+class fs_lane {
+ public:
+  fs_lane(fs_workers& fs, const void* key) : fs_(&fs), key_(key) {}
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> run(F f) const {
+    if (key_ == nullptr) return fs_->run(std::move(f));
+    return fs_->run(key_, std::move(f));
+  }
+
+ private:
+  fs_workers* fs_;
+  const void* key_;
 };
 
 }  // namespace ferry::session

@@ -160,7 +160,7 @@ asio::awaitable<bool> session_base::login_failed(const std::string& user, std::s
 
 asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
   // Opening the home can block on a slow mount: on a worker.
-  const auto r = co_await ctx_.fs.run([&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
+  const auto r = co_await fs([&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
   if (r == login_refusal::none) {
     logged_in_ = true;
     touch();

@@ -78,8 +78,10 @@ class session_base {
   /// session's loop (fs_workers.hpp); `f` may use the caller's locals.
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> fs(F f) {
-    return fs_workers_.run(std::move(f));
+    return lane().run(std::move(f));
   }
+  /// This session's way to the workers, counted against its user.
+  fs_lane lane() const { return {fs_workers_, login_.state.get()}; }
 
   /// The user's and the server's token buckets.
   pacer pacing() const;

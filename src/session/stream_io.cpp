@@ -102,13 +102,13 @@ std::size_t unacked_bytes(asio::ip::tcp::socket& s) {
   return static_cast<std::size_t>(n);
 }
 
-asio::awaitable<bool> read_file_at(fs_workers& fs, int fd, char* buf, std::size_t n, std::uint64_t off) {
+asio::awaitable<bool> read_file_at(fs_lane fs, int fd, char* buf, std::size_t n, std::uint64_t off) {
   const auto cached = vfs::read_cached(fd, buf, n, off);
   if (cached == n) co_return true;
   co_return co_await fs.run([&] { return vfs::read_at(fd, buf + cached, n - cached, off + cached); });
 }
 
-asio::awaitable<bool> send_file(fs_workers& fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> send_file(fs_lane fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent) {
   sent = 0;
@@ -156,7 +156,7 @@ asio::awaitable<bool> send_file(fs_workers& fs, byte_stream& stream, int fd, std
   co_return true;
 }
 
-asio::awaitable<bool> hash_range(fs_workers& fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+asio::awaitable<bool> hash_range(fs_lane fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
                                  const std::function<void()>& progress) {
   // Each slice is read and hashed on a worker: a file never hashed before is
   // read from the disk, and the CPU time stays off the event loop.
@@ -168,7 +168,7 @@ asio::awaitable<bool> hash_range(fs_workers& fs, int fd, std::uint64_t from, std
   co_return true;
 }
 
-asio::awaitable<std::optional<std::string>> file_digest(fs_workers& fs, const vfs::download_file& f,
+asio::awaitable<std::optional<std::string>> file_digest(fs_lane fs, const vfs::download_file& f,
                                                         std::string_view algo,
                                                         const std::function<void()>& progress) {
   if (auto hex = co_await fs.run([&] { return vfs::load_cached_digest(f.fd.get(), algo, f.st); })) co_return hex;

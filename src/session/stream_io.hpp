@@ -16,6 +16,7 @@
 
 #include "proto/errc.hpp"
 #include "session/byte_stream.hpp"
+#include "session/fs_workers.hpp"
 
 namespace ferry::transfer {
 class digest;
@@ -28,7 +29,7 @@ struct download_file;
 
 namespace ferry::session {
 
-class fs_workers;
+
 
 /// The two buckets a transfer draws from (either may be unlimited).
 struct pacer {
@@ -86,7 +87,7 @@ class write_behind {
  public:
   /// `up` nullptr (or a failure already set) drains: nothing is written.
   /// The first write error lands in `failure`; later chunks are dropped.
-  write_behind(fs_workers& fs, transfer::upload* up, errc& failure) : fs_(fs), up_(up), failure_(failure) {}
+  write_behind(fs_lane fs, transfer::upload* up, errc& failure) : fs_(fs), up_(up), failure_(failure) {}
   write_behind(const write_behind&) = delete;
   write_behind& operator=(const write_behind&) = delete;
 
@@ -102,7 +103,7 @@ class write_behind {
   asio::awaitable<void> flush();
 
  private:
-  fs_workers& fs_;
+  fs_lane fs_;
   transfer::upload* up_;
   errc& failure_;
   std::unique_ptr<bulk_buffer> bufs_[2];
@@ -116,7 +117,7 @@ std::size_t unacked_bytes(asio::ip::tcp::socket& s);
 
 /// Reads exactly `n` bytes of `fd` at `off`: from the page cache on the
 /// caller's loop when it holds them, else on a worker. False as read_at.
-asio::awaitable<bool> read_file_at(fs_workers& fs, int fd, char* buf, std::size_t n, std::uint64_t off);
+asio::awaitable<bool> read_file_at(fs_lane fs, int fd, char* buf, std::size_t n, std::uint64_t off);
 
 /// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
 /// sendfile is used only when asked, no hashing is needed and the stream is
@@ -124,19 +125,19 @@ asio::awaitable<bool> read_file_at(fs_workers& fs, int fd, char* buf, std::size_
 /// once are made on `fs`. `progress` runs
 /// after each chunk (the idle watchdog). False when the peer is gone or the
 /// file shrank. `sent` counts the bytes handed to the socket (for the log).
-asio::awaitable<bool> send_file(fs_workers& fs, byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
+asio::awaitable<bool> send_file(fs_lane fs, byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
                                 transfer::digest* d, const pacer& p, bool use_sendfile,
                                 const std::function<void()>& progress, std::uint64_t& sent);
 
 /// Hashes bytes [from, from + n) of `fd` into `d` in slices, each on a
 /// worker, so neither the disk nor the CPU time stalls the caller's loop.
 /// False on a read error or a short file.
-asio::awaitable<bool> hash_range(fs_workers& fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
+asio::awaitable<bool> hash_range(fs_lane fs, int fd, std::uint64_t from, std::uint64_t n, transfer::digest& d,
                                  const std::function<void()>& progress);
 
 /// The whole-file digest of `f`: the cached one while it is still valid,
 /// else computed with hash_range() and cached. nullopt on a read error.
-asio::awaitable<std::optional<std::string>> file_digest(fs_workers& fs, const vfs::download_file& f,
+asio::awaitable<std::optional<std::string>> file_digest(fs_lane fs, const vfs::download_file& f,
                                                         std::string_view algo,
                                                         const std::function<void()>& progress);
 

@@ -91,11 +91,19 @@ std::optional<jail> jail::open(const std::filesystem::path& home, int& err) {
     err = errno;
     return std::nullopt;
   }
-  return jail(unique_fd(fd));
+  return jail(unique_fd(fd), home);
+}
+
+bool jail::home_alive() const {
+  struct stat now {}, there {};
+  if (::fstat(root_.get(), &now) != 0 || now.st_nlink == 0) return false;  // removed
+  if (::lstat(home_.c_str(), &there) != 0) return false;                   // moved away
+  return there.st_dev == now.st_dev && there.st_ino == now.st_ino;         // not replaced
 }
 
 int jail::open_at(std::string_view path, int flags, unsigned mode) const {
   if (reserved(path)) return -ENOENT;  // as if it were not there (listings hide it too)
+  if (!home_alive()) return -ESTALE;
   const std::string rel = relative(path);
   struct open_how how {};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);

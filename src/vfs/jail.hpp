@@ -49,6 +49,12 @@ class jail {
   /// Opens `home` (must be a real directory, not a symlink). nullopt + errno.
   static std::optional<jail> open(const std::filesystem::path& home, int& err);
 
+  /// The home is still where it was opened: not removed, not moved away, not
+  /// replaced. Every open_at() checks it (a session must not go on writing
+  /// into a home the administrator removed, nor follow one moved out of the
+  /// server's root); failing it gives -ESTALE (home_unavailable).
+  bool home_alive() const;
+
   /// Opens a path inside the jail with openat2; returns an fd or -errno.
   /// `flags` are open(2) flags; O_CLOEXEC is always added.
   int open_at(std::string_view path, int flags, unsigned mode = 0) const;
@@ -81,9 +87,10 @@ class jail {
   int open_parent(std::string_view path, std::string& leaf) const;
 
  private:
-  explicit jail(unique_fd root) : root_(std::move(root)) {}
+  jail(unique_fd root, std::filesystem::path home) : root_(std::move(root)), home_(std::move(home)) {}
 
   unique_fd root_;
+  std::filesystem::path home_;  ///< where the home was opened, for home_alive()
 };
 
 }  // namespace ferry::vfs
