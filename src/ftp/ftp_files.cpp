@@ -62,12 +62,9 @@ asio::awaitable<void> ftp_session::cmd_rmd(const std::string& arg) {
 asio::awaitable<void> ftp_session::cmd_dele(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  auto& quota = session::fresh_quota(nav_);
-  std::uint64_t freed = 0;
-  if (auto e = login_.jail->remove_file(*p, &freed); e != errc::ok) {
+  if (auto e = session::remove_file(nav_, *p); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Delete operation failed");
   }
-  quota.freed(freed);
   co_await reply(250, "Delete operation successful.");
 }
 
@@ -89,7 +86,7 @@ asio::awaitable<void> ftp_session::cmd_rnto(const std::string& arg) {
   if (!p) co_return;
   if (nav_.holds_cwd(from))
     co_return (void)co_await reply(550, "Cannot move the current directory.");
-  if (auto e = login_.jail->rename(from, *p); e != errc::ok) {
+  if (auto e = session::rename(nav_, from, *p); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Rename failed");
   }
   co_await reply(250, "Rename successful.");
