@@ -205,6 +205,7 @@ def test_quota_reports_usage_and_limit(server):
         # a 4 KiB block for each of the three names (a, sub, sub/b): each
         # file fits one (docs/protocol.md)
         assert q["used"] == 3 * 4096 and q["files"] == 3, q
+        assert q["max_files"] == 1_000_000, "the server's default"
         c.ok("rm", path="a")
         q = c.ok("quota")
         assert q["used"] == 2 * 4096 and q["files"] == 2, f"quota after rm: {q!r}"
