@@ -42,16 +42,19 @@ std::optional<std::string> get_password(bool from_stdin, const std::string& user
 }
 
 void add_user_options(CLI::App* cmd, user_options& o, std::string& quota, std::string& rate,
-                      std::uint32_t& sessions) {
+                      std::uint32_t& sessions, std::string& files) {
   cmd->add_option("--quota", quota, "disk quota, e.g. 100MiB (0 = none)");
+  cmd->add_option("--max-files", files,
+                  "files, directories and links the home may hold (0 = unlimited; 'default' = max_files of ferryd.toml)");
   cmd->add_option("--rate", rate, "bandwidth limit, e.g. 10MiB/s (0 = none)");
   cmd->add_option("--max-sessions", sessions, "concurrent sessions (0 = unlimited)");
   (void)o;
 }
 
 void collect(CLI::App* cmd, user_options& o, const std::string& quota, const std::string& rate,
-             std::uint32_t sessions) {
+             std::uint32_t sessions, const std::string& files) {
   if (cmd->count("--quota")) o.quota = quota;
+  if (cmd->count("--max-files")) o.max_files = files;
   if (cmd->count("--rate")) o.rate = rate;
   if (cmd->count("--max-sessions")) o.max_sessions = sessions;
 }
@@ -71,7 +74,7 @@ int main(int argc, char** argv) {
 
   auto* user = app.add_subcommand("user", "manage accounts");
   user->require_subcommand(1);
-  std::string name, quota, rate;
+  std::string name, quota, rate, files;
   std::uint32_t sessions = 0;
   bool pw_stdin = false, remove_home = false, exec_on = false, exec_off = false;
   int iterations = ferry::auth::default_iterations;
@@ -90,7 +93,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(ferry::auth::min_iterations, ferry::auth::max_iterations));
   }
   for (auto* c : {add, set}) {
-    add_user_options(c, opts, quota, rate, sessions);
+    add_user_options(c, opts, quota, rate, sessions, files);
     auto* ex = c->add_flag("--exec", exec_on, "allow remote command execution");
     c->add_flag("--no-exec", exec_off, "forbid remote command execution")->excludes(ex);
   }
@@ -129,7 +132,7 @@ int main(int argc, char** argv) {
       auto pw = get_password(pw_stdin, name);
       if (!pw) return fail("no password given");
       if (*add) {
-        collect(add, opts, quota, rate, sessions);
+        collect(add, opts, quota, rate, sessions, files);
         if (exec_on) opts.exec = true;
         e = ferry::server::user_add(root, name, *pw, iterations, opts);
       } else {
@@ -138,7 +141,7 @@ int main(int argc, char** argv) {
     } else if (*del) {
       e = ferry::server::user_del(root, name, remove_home);
     } else if (*set) {
-      collect(set, opts, quota, rate, sessions);
+      collect(set, opts, quota, rate, sessions, files);
       if (exec_on || exec_off) opts.exec = exec_on;
       e = ferry::server::user_set(root, name, opts);
     } else if (*list) {

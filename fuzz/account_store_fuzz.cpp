@@ -30,7 +30,7 @@ struct scratch {
 
 bool same(const auth::account& a, const auth::account& b) {
   return a.scram == b.scram && a.quota == b.quota && a.rate == b.rate &&
-         a.max_sessions == b.max_sessions && a.exec == b.exec;
+         a.max_sessions == b.max_sessions && a.exec == b.exec && a.max_files == b.max_files;
 }
 
 }  // namespace

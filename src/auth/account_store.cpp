@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <limits>
@@ -91,6 +92,10 @@ bool read_account(const std::filesystem::path& file, const toml::table& t, accou
         return bad("max_sessions must be a non-negative integer");
       }
       a.max_sessions = static_cast<std::uint32_t>(i->get());
+    } else if (k == "max_files") {
+      const auto* i = node.as_integer();
+      if (!i || i->get() < 0) return bad("max_files must be a non-negative integer");
+      a.max_files = static_cast<std::uint64_t>(i->get());
     } else if (k == "exec") {
       const auto* b = node.as_boolean();
       if (!b) return bad("exec must be true or false");
@@ -218,7 +223,8 @@ std::optional<account_store> account_store::load(const std::filesystem::path& fi
 bool account_store::save(const std::filesystem::path& file, std::string& error) const {
   std::string text =
       "# ferry accounts (DESIGN section 4), managed by `ferryd user`. Holds SCRAM verifiers,\n"
-      "# never passwords. quota/rate: \"\" = unlimited; max_sessions: 0 = unlimited.\n";
+      "# never passwords. quota/rate: \"\" = unlimited; max_sessions, max_files: 0 = unlimited;\n"
+      "# no max_files: the server's (ferryd.toml).\n";
   for (const auto& [name, a] : users) {
     // SECURITY: never write a name that would be refused (or escape ROOT/home) on load.
     if (!valid_user_name(name)) {
@@ -232,6 +238,10 @@ bool account_store::save(const std::filesystem::path& file, std::string& error) 
     text += "quota = " + bytes_value(a.quota, "") + "\n";
     text += "rate = " + bytes_value(a.rate, "/s") + "\n";
     text += "max_sessions = " + std::to_string(a.max_sessions) + "\n";
+    // (Clamped to TOML's integers: past 2^63 - 1 it is unlimited in practice.)
+    if (a.max_files)
+      text += "max_files = " +
+              std::to_string(std::min<std::uint64_t>(*a.max_files, std::numeric_limits<std::int64_t>::max())) + "\n";
     text += std::string("exec = ") + (a.exec ? "true" : "false") + "\n";
   }
 

@@ -17,6 +17,9 @@ struct account {
   std::uint64_t rate = 0;         ///< bytes/s, 0 = unlimited
   std::uint32_t max_sessions = 0; ///< 0 = unlimited
   bool exec = false;
+  /// Names the home may hold (files, directories, links, part files); 0 =
+  /// unlimited; unset = the server's max_files (ferryd.toml).
+  std::optional<std::uint64_t> max_files;
 };
 
 /// User names: 1..32 bytes of [a-z0-9_.-], starting with a letter, digit or '_'.

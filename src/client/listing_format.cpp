@@ -80,4 +80,10 @@ std::string format_quota(std::uint64_t used, std::uint64_t limit) {
   return fmt::format("used {} of {} ({:.1f}%)", format_size(used), format_size(limit), pct);
 }
 
+std::string format_file_count(std::uint64_t files, std::uint64_t max_files) {
+  if (max_files == 0) return fmt::format("{} files (no limit)", files);
+  const double pct = static_cast<double>(files) * 100.0 / static_cast<double>(max_files);
+  return fmt::format("{} of {} files ({:.1f}%)", files, max_files, pct);
+}
+
 }  // namespace ferry::client

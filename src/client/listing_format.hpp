@@ -43,5 +43,7 @@ std::vector<std::string> format_stat(const file_entry& e, std::string_view shown
 /// "used 1.2 MiB of 100.0 MiB (1.2%)", or "used 1.2 MiB (no limit)" when
 /// limit is 0.
 std::string format_quota(std::uint64_t used, std::uint64_t limit);
+/// "12 of 1000000 files (0.0%)", or "12 files (no limit)" when max_files is 0.
+std::string format_file_count(std::uint64_t files, std::uint64_t max_files);
 
 }  // namespace ferry::client

@@ -111,6 +111,7 @@ cmd_status cmd_quota(command_context& ctx, const std::vector<std::string>& args)
   auto r = ctx.remote.quota();
   if (!r) return report(ctx, "quota", r.error());
   ctx.out << format_quota(r->used, r->limit) << '\n';
+  if (r->files) ctx.out << format_file_count(*r->files, r->max_files) << '\n';
   return cmd_status::ok;
 }
 

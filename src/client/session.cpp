@@ -242,7 +242,12 @@ result<quota_info> session::quota() {
   json req{{"op", "quota"}};
   json rep;
   if (auto r = call(req, rep); !r) return r.error();
-  return quota_info{u64_field(rep, "used"), u64_field(rep, "limit")};
+  quota_info q{u64_field(rep, "used"), u64_field(rep, "limit"), std::nullopt, 0};
+  if (rep.contains("files")) {
+    q.files = u64_field(rep, "files");
+    q.max_files = u64_field(rep, "max_files");
+  }
+  return q;
 }
 
 result<std::string> session::hash(const std::string& path, const std::string& algo) {

@@ -21,6 +21,10 @@ namespace ferry::client {
 struct quota_info {
   std::uint64_t used = 0;
   std::uint64_t limit = 0;  ///< 0 = unlimited
+  /// Names in the home and the most it may hold (0 = unlimited); servers
+  /// before the file-count limit do not send them.
+  std::optional<std::uint64_t> files;
+  std::uint64_t max_files = 0;
 };
 
 class session {

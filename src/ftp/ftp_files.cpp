@@ -58,14 +58,9 @@ asio::awaitable<void> ftp_session::cmd_rmd(const std::string& arg) {
 asio::awaitable<void> ftp_session::cmd_dele(const std::string& arg) {
   auto p = co_await path_arg(arg);
   if (!p) co_return;
-  const auto e = co_await fs([&] {
-    auto& quota = session::fresh_quota(nav_);
-    std::uint64_t freed = 0;
-    const auto r = login_.jail->remove_file(*p, &freed);
-    if (r == errc::ok) quota.freed(freed);
-    return r;
-  });
-  if (e != errc::ok) co_return (void)co_await reply_error(e, "Delete operation failed");
+  if (auto e = co_await fs([&] { return session::remove_file(nav_, *p); }); e != errc::ok) {
+    co_return (void)co_await reply_error(e, "Delete operation failed");
+  }
   co_await reply(250, "Delete operation successful.");
 }
 
@@ -87,7 +82,7 @@ asio::awaitable<void> ftp_session::cmd_rnto(const std::string& arg) {
   if (!p) co_return;
   if (nav_.holds_cwd(from))
     co_return (void)co_await reply(550, "Cannot move the current directory.");
-  if (auto e = co_await fs([&] { return login_.jail->rename(from, *p); }); e != errc::ok) {
+  if (auto e = co_await fs([&] { return session::rename(nav_, from, *p); }); e != errc::ok) {
     co_return (void)co_await reply_error(e, "Rename failed");
   }
   co_await reply(250, "Rename successful.");

@@ -134,11 +134,7 @@ void rmdir(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
 void rm(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   std::string p;
   if (!path_field(id, f, "path", st, p, r)) return;
-  std::uint64_t freed = 0;
-  auto& quota = session::fresh_quota(st);
-  const auto e = st.jail->remove_file(p, &freed);
-  if (e == errc::ok) quota.freed(freed);
-  r = result(id, e, p);
+  r = result(id, session::remove_file(st, p), p);
 }
 
 void mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
@@ -146,7 +142,7 @@ void mv(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   if (!path_field(id, f, "from", st, from, r) || !path_field(id, f, "to", st, to, r)) return;
   if (st.holds_cwd(from))
     return void(r = proto::error_reply(id, errc::busy, "directory is the current directory: " + from));
-  r = result(id, st.jail->rename(from, to), from + " -> " + to);
+  r = result(id, session::rename(st, from, to), from + " -> " + to);
 }
 
 void quota(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
@@ -154,6 +150,8 @@ void quota(std::uint64_t id, proto::fields&, nav_state& st, json& r) {
   const auto s = session::fresh_quota(st).get();
   r["used"] = s.used;
   r["limit"] = s.limit;
+  r["files"] = s.files;
+  r["max_files"] = s.max_files;
 }
 
 }  // namespace nav

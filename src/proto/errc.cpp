@@ -1,6 +1,7 @@
-// The errc table. Order of entries follows the enum. Several codes share the
-// wire error "bad_request" (DESIGN §2 fixes the wire strings): they differ in
-// FTP code and message, which is why they are separate rows.
+// The errc table. Order of entries follows the enum. Several codes share a
+// wire error ("bad_request", "quota_exceeded": DESIGN §2 fixes the wire
+// strings): they differ in FTP code or message, which is why they are
+// separate rows.
 #include "proto/errc.hpp"
 
 #include <array>
@@ -10,7 +11,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 28> table{{
+constexpr std::array<errc_info, 29> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -31,6 +32,7 @@ constexpr std::array<errc_info, 28> table{{
     {409, "not_directory", 550, "not a directory"},
     {409, "busy", 450, "busy"},
     {413, "quota_exceeded", 552, "quota exceeded"},
+    {413, "quota_exceeded", 552, "file-count limit (max_files) reached"},
     {422, "checksum_mismatch", 451, "checksum mismatch"},
     {429, "too_many_sessions", 421, "too many sessions"},
     {429, "too_many_uploads", 450, "too many open uploads; finish or close some first"},

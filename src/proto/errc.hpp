@@ -30,6 +30,7 @@ enum class errc {
   not_directory,
   busy,
   quota_exceeded,
+  too_many_files,     ///< the account's file-count limit (max_files); on the wire a quota_exceeded
   checksum_mismatch,
   too_many_sessions,
   too_many_uploads,

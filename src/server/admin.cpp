@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -34,6 +35,15 @@ std::string apply(auth::account& a, const user_options& o) {
     a.rate = *r;
   }
   if (o.max_sessions) a.max_sessions = *o.max_sessions;
+  if (o.max_files) {
+    std::uint64_t n = 0;
+    const auto& t = *o.max_files;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t == "default") a.max_files.reset();
+    else if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+      return "invalid max-files '" + t + "' (a number of files, 0 for none, or 'default')";
+    else a.max_files = n;
+  }
   if (o.exec) a.exec = *o.exec;
   return {};
 }
@@ -134,12 +144,15 @@ std::string user_list(const fs::path& root, std::string& error) {
   auto store = auth::account_store::load(accounts_file(root), error);
   if (!store) return {};
   std::ostringstream out;
-  out << fmt::format("{:<20} {:>12} {:>12} {:>8} {}\n", "USER", "QUOTA", "RATE", "SESSIONS", "EXEC");
+  out << fmt::format("{:<20} {:>12} {:>12} {:>8} {:>10} {}\n", "USER", "QUOTA", "RATE", "SESSIONS", "FILES",
+                     "EXEC");
   for (const auto& [name, a] : store->users) {
-    out << fmt::format("{:<20} {:>12} {:>12} {:>8} {}\n", name,
+    // FILES: "default" follows ferryd.toml's max_files; "-" is unlimited.
+    const std::string files = !a.max_files ? "default" : *a.max_files ? std::to_string(*a.max_files) : "-";
+    out << fmt::format("{:<20} {:>12} {:>12} {:>8} {:>10} {}\n", name,
                        a.quota ? format_size(a.quota) : "-",
                        a.rate ? format_size(a.rate) + "/s" : "-",
-                       a.max_sessions ? std::to_string(a.max_sessions) : "-", a.exec ? "yes" : "no");
+                       a.max_sessions ? std::to_string(a.max_sessions) : "-", files, a.exec ? "yes" : "no");
   }
   return out.str();
 }

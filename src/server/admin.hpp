@@ -19,6 +19,7 @@ struct user_options {
   std::optional<std::string> quota;         ///< "100MiB"
   std::optional<std::string> rate;          ///< "10MiB/s"
   std::optional<std::uint32_t> max_sessions;
+  std::optional<std::string> max_files;     ///< "N" (0 = unlimited) or "default" (ferryd.toml's)
   std::optional<bool> exec;
 };
 

@@ -1,6 +1,7 @@
 // ferryd.toml parsing.
 #include "session/config.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <system_error>
@@ -153,9 +154,11 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
   auto positive = [&](const char* key, auto& field) -> bool {
     using field_type = std::remove_reference_t<decltype(field)>;
     constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
-    constexpr std::int64_t max = std::is_same_v<field_type, std::int64_t>
-                                     ? ten_years
-                                     : static_cast<std::int64_t>(std::numeric_limits<field_type>::max());
+    constexpr std::int64_t max =
+        std::is_same_v<field_type, std::int64_t>
+            ? ten_years
+            : static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<field_type>::max(),
+                                                                std::numeric_limits<std::int64_t>::max()));
     if (auto v = t[key]; v) {
       auto i = v.value_exact<std::int64_t>();
       if (!i || *i < 0 || *i > max) {
@@ -187,7 +190,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       !positive("ban_after", ban_after) || !positive("ban_seconds", ban_seconds) ||
       !positive("max_uploads_per_session", max_uploads_per_session) ||
       !positive("max_uploads_per_user", max_uploads_per_user) ||
-      !positive("max_open_uploads", max_open_uploads))
+      !positive("max_open_uploads", max_open_uploads) || !positive("max_files", max_files))
     return false;
   if (auto v = t["rate"]; v) {
     auto s = v.value_exact<std::string>();
@@ -243,6 +246,7 @@ std::string default_config_text() {
 # max_uploads_per_user = 64
 # max_open_uploads = 0        # whole server; 0 = a third of the descriptor limit
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
+# max_files = 1000000         # names (files, dirs, links) per home, unless the account sets its own; 0 = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
 # user = ""                  # started as root: serve as this account; "" = the owner of the root
 

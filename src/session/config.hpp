@@ -74,6 +74,10 @@ struct config {
   unsigned max_uploads_per_user = 64;
   unsigned max_open_uploads = 0;                ///< whole server; 0 = a third of the descriptor limit
   std::uint64_t rate = 0;                       ///< whole-server bytes/s, 0 = unlimited
+  /// Names a home may hold (files, directories, links, part files) unless
+  /// the account sets its own; 0 = unlimited. Each costs an inode of the
+  /// shared filesystem, which has a fixed number of them.
+  std::uint64_t max_files = 1'000'000;
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";

@@ -1,5 +1,7 @@
 #include "session/nav_state.hpp"
 
+#include <algorithm>
+
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
 
@@ -7,7 +9,7 @@ namespace ferry::session {
 
 vfs::quota_ledger& fresh_quota(nav_state& st) {
   if (st.quota_stale) {
-    st.quota->resync(st.jail->usage());
+    st.quota->resync(st.jail->disk_usage());
     st.quota_stale = false;
   }
   return *st.quota;
@@ -15,20 +17,47 @@ vfs::quota_ledger& fresh_quota(nav_state& st) {
 
 errc make_dir(nav_state& st, std::string_view path, bool parents) {
   auto& quota = fresh_quota(st);
-  // Charged before it exists, so sessions of one user cannot jointly pass
-  // the limit; given back when nothing was made.
-  if (!quota.grow(vfs::entry_charge, 0)) return errc::quota_exceeded;
-  unsigned created = 0;
-  const auto e = st.jail->make_dir(path, parents, &created);
-  if (created == 0) quota.freed(vfs::entry_charge);
-  else if (created > 1) quota.wrote((created - 1) * vfs::entry_charge);  // -p: its missing parents
+  const auto changes = quota.lock_changes();
+  // Charged before they exist, so sessions of one user cannot jointly pass
+  // the limits, then settled to what was measured (nothing, when nothing
+  // was made).
+  // (An existing directory costs nothing: mkdir of one is `exists`, also
+  // at the limit.)
+  const std::uint64_t missing = st.jail->missing_dirs(path);
+  const std::uint64_t n = parents ? missing : std::min<std::uint64_t>(missing, 1);
+  const vfs::usage estimate{n * vfs::charge_unit, n};
+  if (auto e = quota.charge(estimate, {}); e != errc::ok) return e;
+  vfs::usage_change made;
+  const auto e = st.jail->make_dir(path, parents, &made);
+  made.removed += estimate;
+  quota.apply(made);
   return e;
 }
 
 errc remove_dir(nav_state& st, std::string_view path) {
   auto& quota = fresh_quota(st);
-  const auto e = st.jail->remove_dir(path);
-  if (e == errc::ok) quota.freed(vfs::entry_charge);
+  const auto changes = quota.lock_changes();
+  vfs::usage_change gone;
+  const auto e = st.jail->remove_dir(path, &gone);
+  quota.apply(gone);
+  return e;
+}
+
+errc remove_file(nav_state& st, std::string_view path) {
+  auto& quota = fresh_quota(st);
+  const auto changes = quota.lock_changes();
+  vfs::usage_change gone;
+  const auto e = st.jail->remove_file(path, &gone);
+  quota.apply(gone);
+  return e;
+}
+
+errc rename(nav_state& st, std::string_view from, std::string_view to) {
+  auto& quota = fresh_quota(st);
+  const auto changes = quota.lock_changes();
+  vfs::usage_change moved;
+  const auto e = st.jail->rename(from, to, &moved);
+  quota.apply(moved);
   return e;
 }
 

@@ -36,9 +36,19 @@ struct nav_state {
 /// The user's ledger, re-measuring the home first when it is stale.
 vfs::quota_ledger& fresh_quota(nav_state& st);
 
-/// mkdir and rmdir for both protocols, charging each directory's
-/// vfs::entry_charge to the quota (quota_exceeded when it does not fit).
+// The operations on names for both protocols, kept in the user's ledger
+// exactly (vfs/disk_charge.hpp): each measures what it changed (the names,
+// their charges, their directories' growth) under the ledger's change lock.
+
+/// mkdir [-p]: the directories it would make are charged first (one unit and
+/// one file each), so past the byte limit it is quota_exceeded and past the
+/// file-count limit too_many_files, and nothing is made.
 errc make_dir(nav_state& st, std::string_view path, bool parents);
 errc remove_dir(nav_state& st, std::string_view path);
+/// rm: gives back the name and its charge.
+errc remove_file(nav_state& st, std::string_view path);
+/// mv: never refused for quota (it adds no name); the directories it makes
+/// grow or shrink are charged.
+errc rename(nav_state& st, std::string_view from, std::string_view to);
 
 }  // namespace ferry::session

@@ -27,7 +27,7 @@ login_refusal open_user_login(server_context& ctx, std::uint64_t session_id, con
   out.jail = std::make_unique<vfs::jail>(std::move(*j));
   out.user = user;
   out.state = ctx.users.get(user);
-  out.state->quota->set_limit(acct->quota);
+  out.state->quota->set_limits(acct->quota, acct->max_files.value_or(ctx.cfg.max_files));
   out.state->rate.set_rate(acct->rate);
   nav.jail = out.jail.get();
   nav.quota = out.state->quota.get();

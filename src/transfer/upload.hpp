@@ -5,6 +5,14 @@
 // the real name. While open it holds the target's path lock (one writer per
 // file) and a quota reservation for the bytes still to come.
 //
+// Quota (vfs/disk_charge.hpp): a new part file is a name, charged (one unit
+// and one file) before it is created. As bytes land the ledger counts the
+// part at its length rounded up to 4 KiB, taken from the reservation (its
+// announced size rounded up); whenever the upload stops writing (commit,
+// abort, failure, disconnect) the part is measured and the ledger settled
+// to its real charge, so the ledger always ends where a walk of the home
+// would.
+//
 // A disconnect simply destroys the upload: the part file stays for the next
 // upload of the same path to resume from, the lock and the unused reservation
 // are returned.
@@ -17,6 +25,7 @@
 
 #include "proto/errc.hpp"
 #include "transfer/digest.hpp"
+#include "vfs/disk_charge.hpp"
 #include "vfs/part_file.hpp"
 #include "vfs/path_locks.hpp"
 
@@ -49,7 +58,8 @@ class upload {
  public:
   /// Opens the part file, takes the lock and reserves quota. Errors:
   /// bad_request (bad algo), bad_name (name too long), reserved_name,
-  /// is_directory, not_found (parent), busy, quota_exceeded,
+  /// is_directory, not_found (parent), busy, quota_exceeded, too_many_files
+  /// (a new part file past the file-count limit; nothing is created),
   /// offset_beyond_end (a seed the target cannot give: a part file it
   /// created is removed again), and whatever the filesystem says. Makes no
   /// syscall itself: the part file is vfs's.
@@ -90,8 +100,16 @@ class upload {
  private:
   upload() = default;
   void finish();
+  /// Creates (or opens) the part file, charging a new one first.
+  errc open_part();
   /// Fills the part file with the first `n` bytes of the target.
-  errc seed(vfs::quota_ledger& quota, std::uint64_t n, std::uint64_t have);
+  errc seed(std::uint64_t n);
+  /// Counts the bytes written so far (from the reservation).
+  void count_written();
+  /// Measures the part file and brings the ledger to its real charge.
+  void settle();
+  /// Deletes the part file and gives back its name and charge.
+  void discard_part();
 
   vfs::quota_ledger* quota_ = nullptr;
   vfs::part_file part_;
@@ -101,13 +119,15 @@ class upload {
   std::uint64_t hashed_ = 0;    ///< prefix bytes already in the digest
   std::uint64_t written_ = 0;
   std::uint64_t reserved_ = 0;  ///< still-unused reservation
-  std::uint64_t replaced_ = 0;  ///< size of the file the upload will replace
+  std::uint64_t counted_ = 0;   ///< what the ledger charges for the part file now
+  vfs::usage replaced_;         ///< the name a commit replaces, with its charge
   std::string algo_;
   std::unique_ptr<digest> digest_;
   vfs::path_locks::guard lock_;
   bool active_ = false;  ///< begin() succeeded: lock and reservation are ours
   bool dead_ = false;
   bool done_ = false;
+  bool discarded_ = false;
 };
 
 }  // namespace ferry::transfer

@@ -18,6 +18,21 @@ std::string stamp(const struct stat& st) {
   return std::to_string(static_cast<long long>(st.st_size)) + " " + std::to_string(mtime_ns) + " ";
 }
 
+/// Stores the xattr; with `may_grow` false, removes it again when it made the
+/// file's allocation grow.
+void store(int fd, std::string_view algo, const struct stat& st, std::string_view hex, bool may_grow) {
+  // SECURITY: an inode with more than one name may also be reachable outside
+  // the home (a hard link an admin made): never write to it, nor trust what
+  // is written on it.
+  struct stat now {};
+  if (st.st_nlink != 1 || ::fstat(fd, &now) != 0 || now.st_nlink != 1) return;
+  const std::string value = stamp(st) + std::string(hex);
+  const std::string name = attr_name(algo);
+  if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0 || may_grow) return;
+  struct stat after {};
+  if (::fstat(fd, &after) == 0 && after.st_blocks > now.st_blocks) (void)::fremovexattr(fd, name.c_str());
+}
+
 }  // namespace
 
 std::optional<std::string> load_cached_digest(int fd, std::string_view algo, const struct stat& st) {
@@ -35,18 +50,12 @@ std::optional<std::string> load_cached_digest(int fd, std::string_view algo, con
 }
 
 void store_cached_digest(int fd, std::string_view algo, const struct stat& st, std::string_view hex) {
-  // SECURITY: an inode with more than one name may also be reachable outside
-  // the home (a hard link an admin made): never write to it, nor trust what
-  // is written on it.
-  struct stat now {};
-  if (st.st_nlink != 1 || ::fstat(fd, &now) != 0 || now.st_nlink != 1) return;
-  const std::string value = stamp(st) + std::string(hex);
-  (void)::fsetxattr(fd, attr_name(algo).c_str(), value.data(), value.size(), 0);
+  store(fd, algo, st, hex, false);
 }
 
 void store_cached_digest(int fd, std::string_view algo, std::string_view hex) {
   struct stat st {};
-  if (::fstat(fd, &st) == 0) store_cached_digest(fd, algo, st, hex);
+  if (::fstat(fd, &st) == 0) store(fd, algo, st, hex, true);
 }
 
 }  // namespace ferry::vfs

@@ -13,7 +13,7 @@
 #include <cstdio>
 
 #include "vfs/dir_listing.hpp"
-#include "vfs/quota_ledger.hpp"
+#include "vfs/disk_meter.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::vfs {
@@ -37,33 +37,29 @@ dir_entry make_entry(std::string name, const struct stat& st) {
 
 namespace {
 
-std::uint64_t usage_of(int dirfd, int depth) {
+void usage_of(int dirfd, int depth, usage& total) {
   // Bounded depth keeps the number of open fds bounded.
-  if (depth > 128) return 0;
+  if (depth > 128) return;
   // A fresh open, not dup(): a dup shares the directory offset with `dirfd`,
   // so reading it to the end would leave the home fd's offset at the end.
   unique_fd dup(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dup) return 0;
+  if (!dup) return;
   DIR* d = ::fdopendir(dup.get());
-  if (!d) return 0;
+  if (!d) return;
   dup.release();
-  std::uint64_t total = 0;
   while (auto* de = ::readdir(d)) {
     std::string_view name = de->d_name;
     if (name == "." || name == "..") continue;
     struct stat st {};
     if (::fstatat(::dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    total += entry_charge;  // every name costs a block and an inode
-    if (S_ISREG(st.st_mode)) {
-      total += static_cast<std::uint64_t>(st.st_size);
-    } else if (S_ISDIR(st.st_mode)) {
+    total += usage{charge_of(st), 1};
+    if (S_ISDIR(st.st_mode)) {
       unique_fd sub(::openat(::dirfd(d), de->d_name,
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (sub) total += usage_of(sub.get(), depth + 1);
+      if (sub) usage_of(sub.get(), depth + 1, total);
     }
   }
   ::closedir(d);
-  return total;
 }
 
 /// SECURITY: the reserved-name rule, once for every path-taking operation of
@@ -164,7 +160,7 @@ errc jail::open_listing(std::string_view path, dir_listing& out) const {
   return out.read(unique_fd(fd));
 }
 
-errc jail::make_dir(std::string_view path, bool parents, unsigned* created) const {
+errc jail::make_dir(std::string_view path, bool parents, usage_change* change) const {
   if (path == "/") return parents ? errc::ok : errc::exists;
   if (parents) {
     // Create each prefix in turn; each step resolves from the root again, so a
@@ -174,9 +170,8 @@ errc jail::make_dir(std::string_view path, bool parents, unsigned* created) cons
       std::size_t next = path.find('/', pos);
       if (next == std::string_view::npos) next = path.size();
       const std::string_view prefix = path.substr(0, next);
-      const auto made = make_dir(prefix, false);
+      const auto made = make_dir(prefix, false, change);
       if (made != errc::ok && made != errc::exists) return made;
-      if (made == errc::ok && created != nullptr) ++*created;
       if (auto ec = check_dir(prefix); ec != errc::ok) return ec;
       pos = next + 1;
     }
@@ -186,45 +181,77 @@ errc jail::make_dir(std::string_view path, bool parents, unsigned* created) cons
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
+  dir_growth grown(parent.get(), change);
   if (::mkdirat(parent.get(), leaf.c_str(), 0777) != 0) return errc_from_errno(errno);
-  if (created != nullptr) ++*created;
+  grown.done();
+  if (change != nullptr) {
+    std::uint64_t c = charge_unit;
+    charge_at(parent.get(), leaf.c_str(), c);
+    change->added += usage{c, 1};
+  }
   return errc::ok;
 }
 
-errc jail::remove_dir(std::string_view path) const {
+unsigned jail::missing_dirs(std::string_view path) const {
+  // Components after the root, then the first prefix that is not there.
+  unsigned total = 0, present = 0;
+  bool gap = false;
+  std::size_t pos = 1;
+  while (pos <= path.size()) {
+    std::size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    if (next > pos) {
+      ++total;
+      if (!gap) {
+        const int fd = open_at(path.substr(0, next), O_PATH);
+        if (fd == -ENOENT) gap = true;
+        else ++present;
+        if (fd >= 0) ::close(fd);
+      }
+    }
+    pos = next + 1;
+  }
+  return total - present;
+}
+
+errc jail::remove_dir(std::string_view path, usage_change* change) const {
   if (path == "/") return errc::forbidden;
   if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
+  std::uint64_t c = 0;
+  const bool measured = change != nullptr && charge_at(parent.get(), leaf.c_str(), c);
+  dir_growth shrunk(parent.get(), change);
   if (::unlinkat(parent.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
     const int e = errno;
     return e == EEXIST ? errc::not_empty : errc_from_errno(e);
   }
+  shrunk.done();
+  if (measured) change->removed += usage{c, 1};
   return errc::ok;
 }
 
-errc jail::remove_file(std::string_view path, std::uint64_t* freed) const {
+errc jail::remove_file(std::string_view path, usage_change* change) const {
   if (path == "/") return errc::is_directory;
-  // Deleting a live upload's part file would also free its bytes twice in
+  // Deleting a live upload's part file would also free its charge twice in
   // the quota ledger; abandoned ones are the admin's (docs/operations.md).
   if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));
   if (parent.get() < 0) return errc_from_errno(-parent.release());
-  if (freed != nullptr) {
-    struct stat st {};
-    *freed = ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                     S_ISREG(st.st_mode) && st.st_nlink == 1
-                 ? static_cast<std::uint64_t>(st.st_size)
-                 : 0;
-    *freed += entry_charge;  // the name itself
-  }
+  // Every name is charged on its own (disk_charge.hpp), so removing one of
+  // several hard links gives back its whole charge too.
+  std::uint64_t c = 0;
+  const bool measured = change != nullptr && charge_at(parent.get(), leaf.c_str(), c);
+  dir_growth shrunk(parent.get(), change);
   if (::unlinkat(parent.get(), leaf.c_str(), 0) != 0) return errc_from_errno(errno);
+  shrunk.done();
+  if (measured) change->removed += usage{c, 1};
   return errc::ok;
 }
 
-errc jail::rename(std::string_view from, std::string_view to) const {
+errc jail::rename(std::string_view from, std::string_view to, usage_change* change) const {
   if (from == "/") return errc::forbidden;
   if (reserved(from) || reserved(to)) return errc::reserved_name;
   std::string target(to);
@@ -235,12 +262,25 @@ errc jail::rename(std::string_view from, std::string_view to) const {
   if (from_dir.get() < 0) return errc_from_errno(-from_dir.release());
   unique_fd to_dir(open_parent(target, to_leaf));
   if (to_dir.get() < 0) return errc_from_errno(-to_dir.release());
+  // The name moves, its charge with it; the two directories may grow or
+  // shrink (measured once when they are one).
+  dir_growth from_growth(from_dir.get(), change);
+  dir_growth to_growth(same_inode(from_dir.get(), to_dir.get()) ? -1 : to_dir.get(), change);
   if (::renameat2(from_dir.get(), from_leaf.c_str(), to_dir.get(), to_leaf.c_str(),
                   RENAME_NOREPLACE) != 0)
     return errc_from_errno(errno);
+  from_growth.done();
+  to_growth.done();
   return errc::ok;
 }
 
-std::uint64_t jail::usage() const { return usage_of(root_.get(), 0); }
+usage jail::disk_usage() const {
+  usage total;
+  // The home's own first block is not the user's doing; what it grows past
+  // that, as names are added, is (disk_charge.hpp).
+  total.bytes = std::max(charge_of_fd(root_.get()), charge_unit) - charge_unit;
+  usage_of(root_.get(), 0, total);
+  return total;
+}
 
 }  // namespace ferry::vfs

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "proto/errc.hpp"
+#include "vfs/disk_charge.hpp"
 #include "vfs/unique_fd.hpp"
 
 struct stat;
@@ -68,18 +69,24 @@ class jail {
   errc list(std::string_view path, std::vector<dir_entry>& out) const;
   /// The same, read in batches (dir_listing.hpp): for listings of any size.
   errc open_listing(std::string_view path, dir_listing& out) const;
-  /// `created` (when given) is increased by the directories made.
-  errc make_dir(std::string_view path, bool parents, unsigned* created = nullptr) const;
-  errc remove_dir(std::string_view path) const;
-  /// Unlinks a file; `freed` gets what the quota stops charging: the bytes
-  /// that left the disk (0 for a link or a file with other hard links) plus
-  /// the name's entry_charge (quota_ledger.hpp).
-  errc remove_file(std::string_view path, std::uint64_t* freed = nullptr) const;
+  // The operations that add, remove or move names record in `change` (when
+  // given) what they changed in the home's charge (disk_charge.hpp): the
+  // names and their charges, and how much their directories grew or shrank.
+  // Callers hold the ledger's change lock meanwhile (disk_meter.hpp).
+
+  errc make_dir(std::string_view path, bool parents, usage_change* change = nullptr) const;
+  /// How many directories make_dir(path, true) would create: the components
+  /// from the first missing one on (0 when all exist).
+  unsigned missing_dirs(std::string_view path) const;
+  errc remove_dir(std::string_view path, usage_change* change = nullptr) const;
+  /// Unlinks a file, link or other non-directory.
+  errc remove_file(std::string_view path, usage_change* change = nullptr) const;
   /// Renames without replacing; `to` naming an existing directory moves into it.
-  errc rename(std::string_view from, std::string_view to) const;
-  /// What the quota charges for the home: the sizes of its regular files
-  /// (part files included) plus entry_charge for every name in it.
-  std::uint64_t usage() const;
+  errc rename(std::string_view from, std::string_view to, usage_change* change = nullptr) const;
+  /// What the quota charges for the home, measured by walking it: every name
+  /// in it (part files included, symlinks not followed) by the rule of
+  /// disk_charge.hpp, plus the home directory's growth past its first block.
+  usage disk_usage() const;
 
   /// Opens the parent of `path` as an O_PATH directory and sets `leaf` to the
   /// last component ("" for "/"); -errno on failure. Callers act on the leaf

@@ -9,8 +9,8 @@
 #include <cerrno>
 
 #include "proto/limits.hpp"
+#include "vfs/disk_meter.hpp"
 #include "vfs/jail.hpp"
-#include "vfs/quota_ledger.hpp"
 #include "vfs/virtual_path.hpp"
 
 namespace ferry::vfs {
@@ -30,7 +30,13 @@ errc part_file::open(const jail& j, std::string_view path, part_file& out) {
   return errc::ok;
 }
 
-errc part_file::create() {
+bool part_file::exists() const {
+  struct stat st {};
+  return ::fstatat(dir_.get(), part_leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+errc part_file::create(usage_change* change) {
+  dir_growth grown(dir_.get(), change);
   // SECURITY: O_NOFOLLOW, so a symlink planted under the part name cannot
   // redirect the writes.
   int fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -39,6 +45,10 @@ errc part_file::create() {
     fd = ::openat(dir_.get(), part_leaf_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errc_from_errno(errno);
   part_ = unique_fd(fd);
+  if (created_ && change != nullptr) {
+    grown.done();
+    change->added += usage{charge(), 1};
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) return errc_from_errno(errno);
   if (!S_ISREG(st.st_mode)) return errc::forbidden;
@@ -52,20 +62,18 @@ errc part_file::lock_key(path_key& out) const {
   return errc::ok;
 }
 
-errc part_file::replaced_size(std::uint64_t& out) const {
-  out = 0;
+errc part_file::replaced(usage& out) const {
+  out = {};
   struct stat st {};
   if (::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT ? errc::ok : errc_from_errno(errno);
   if (S_ISDIR(st.st_mode)) return errc::is_directory;
-  if (S_ISREG(st.st_mode) && st.st_nlink == 1) out = static_cast<std::uint64_t>(st.st_size);
+  // Any name, hard links included: each is charged on its own.
+  out = {charge_of(st), 1};
   return errc::ok;
 }
 
-bool part_file::target_exists() const {
-  struct stat st {};
-  return ::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode);
-}
+std::uint64_t part_file::charge() const { return charge_of_fd(part_.get()); }
 
 errc part_file::size(std::uint64_t& out) const {
   struct stat st {};
@@ -110,17 +118,24 @@ errc part_file::seed_from_target(std::uint64_t n) {
   return errc::ok;
 }
 
-errc part_file::commit() {
+errc part_file::commit(usage_change* change) {
+  usage gone;
+  if (change != nullptr && replaced(gone) != errc::ok) gone = {};
+  dir_growth shrunk(dir_.get(), change);
   if (::renameat(dir_.get(), part_leaf_.c_str(), dir_.get(), leaf_.c_str()) != 0) return errc_from_errno(errno);
+  shrunk.done();
+  if (change != nullptr) change->removed += gone;
   return errc::ok;
 }
 
-std::uint64_t part_file::discard() {
-  std::uint64_t n = 0;
-  if (size(n) != errc::ok) n = 0;
-  // Only what really left the disk is freed in the ledger: the bytes and
-  // the name's entry_charge.
-  return ::unlinkat(dir_.get(), part_leaf_.c_str(), 0) == 0 ? n + entry_charge : 0;
+void part_file::discard(usage_change* change) {
+  usage gone{0, 1};
+  if (!charge_at(dir_.get(), part_leaf_.c_str(), gone.bytes)) return;  // already gone
+  dir_growth shrunk(dir_.get(), change);
+  // Only what really left the disk is given back.
+  if (::unlinkat(dir_.get(), part_leaf_.c_str(), 0) != 0) return;
+  shrunk.done();
+  if (change != nullptr) change->removed += gone;
 }
 
 errc part_size(const jail& j, std::string_view path, std::uint64_t& out) {

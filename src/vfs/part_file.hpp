@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "proto/errc.hpp"
+#include "vfs/disk_charge.hpp"
 #include "vfs/path_locks.hpp"
 #include "vfs/unique_fd.hpp"
 
@@ -25,22 +26,25 @@ class part_file {
   /// is_directory ("/"), name_too_long (the part name would be too long), and whatever the
   /// filesystem says (not_found for a missing parent).
   static errc open(const jail& j, std::string_view path, part_file& out);
+  /// A part file is there now (so create() would make no new name).
+  bool exists() const;
   /// Opens the part file, creating it when missing (after the caller holds
   /// the target's lock). Fails (forbidden for a fifo or device, is_directory,
   /// forbidden for a symlink: never followed) when the part name holds
-  /// something other than a regular file.
-  errc create();
+  /// something other than a regular file. When it creates the file, `change`
+  /// (if given) gets the new name, its charge and its directory's growth.
+  errc create(usage_change* change = nullptr);
   /// create() made the part file (it was not there from an earlier upload).
   bool created() const noexcept { return created_; }
-  /// Something other than a directory is at the target's name (a commit
-  /// replaces it: its entry_charge goes away).
-  bool target_exists() const;
 
   /// The lock key of the target: the parent's (dev, inode) and the leaf.
   errc lock_key(path_key& out) const;
-  /// Bytes of the target that a commit would replace: its size when it is a
-  /// regular file with one link, else 0. is_directory when it is a directory.
-  errc replaced_size(std::uint64_t& out) const;
+  /// What a commit would take away: the name at the target and its charge
+  /// (disk_charge.hpp), nothing when there is none. is_directory when it is
+  /// a directory.
+  errc replaced(usage& out) const;
+  /// The part file's charge now (disk_charge.hpp).
+  std::uint64_t charge() const;
   /// Bytes in the part file now.
   errc size(std::uint64_t& out) const;
   /// The part file's descriptor (O_RDWR), for hashing and the digest xattr.
@@ -55,10 +59,12 @@ class part_file {
   /// not a regular file of at least `n` bytes.
   errc seed_from_target(std::uint64_t n);
   /// Renames the part over the target: the only way a part becomes visible.
-  errc commit();
-  /// Deletes the part file; returns what the quota stops charging: its bytes
-  /// plus its entry_charge (0 when it was already gone).
-  std::uint64_t discard();
+  /// `change` (if given) gets what went: the target's name and charge, as
+  /// they were just before, and the directory's change.
+  errc commit(usage_change* change = nullptr);
+  /// Deletes the part file; `change` (if given) gets its name and charge
+  /// and its directory's change; nothing when it was already gone.
+  void discard(usage_change* change = nullptr);
 
  private:
   unique_fd dir_;   ///< O_PATH parent directory

@@ -9,6 +9,8 @@ namespace {
 
 std::uint64_t sat_sub(std::uint64_t a, std::uint64_t b) noexcept { return a > b ? a - b : 0; }
 
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) noexcept { return a + b < a ? ~std::uint64_t{0} : a + b; }
+
 }  // namespace
 
 bool quota_ledger::fits(const snapshot& s, std::uint64_t add, std::uint64_t replaced) noexcept {
@@ -21,10 +23,21 @@ bool quota_ledger::fits(const snapshot& s, std::uint64_t add, std::uint64_t repl
   return sat_sub(after, replaced) <= s.limit;
 }
 
-void local_quota_ledger::resync(std::uint64_t used_on_disk) {
+errc quota_ledger::admits(const snapshot& s, const usage& add, const usage& replaced) noexcept {
+  // Names first: past max_files even a name that costs no more bytes is
+  // refused, and that refusal should say so.
+  if (add.files > 0 && s.max_files != 0 &&
+      sat_sub(sat_add(s.files, add.files), replaced.files) > s.max_files)
+    return errc::too_many_files;
+  if (!fits(s, add.bytes, replaced.bytes)) return errc::quota_exceeded;
+  return errc::ok;
+}
+
+void local_quota_ledger::resync(const usage& on_disk) {
   std::lock_guard lock(mu_);
   if (open_uploads_ > 0 && known_) return;
-  s_.used = used_on_disk;
+  s_.used = on_disk.bytes;
+  s_.files = on_disk.files;
   known_ = true;
 }
 
@@ -33,9 +46,24 @@ bool local_quota_ledger::known() const {
   return known_;
 }
 
-void local_quota_ledger::set_limit(std::uint64_t limit) {
+void local_quota_ledger::set_limits(std::uint64_t bytes, std::uint64_t files) {
   std::lock_guard lock(mu_);
-  s_.limit = limit;
+  s_.limit = bytes;
+  s_.max_files = files;
+}
+
+errc local_quota_ledger::charge(const usage& add, const usage& replaced) {
+  std::lock_guard lock(mu_);
+  if (auto e = admits(s_, add, replaced); e != errc::ok) return e;
+  s_.used = sat_add(s_.used, add.bytes);
+  s_.files = sat_add(s_.files, add.files);
+  return errc::ok;
+}
+
+void local_quota_ledger::apply(const usage_change& c) {
+  std::lock_guard lock(mu_);
+  s_.used = sat_sub(sat_add(s_.used, c.added.bytes), c.removed.bytes);
+  s_.files = sat_sub(sat_add(s_.files, c.added.files), c.removed.files);
 }
 
 bool local_quota_ledger::reserve(std::uint64_t add, std::uint64_t replaced) {
@@ -49,24 +77,12 @@ void local_quota_ledger::wrote(std::uint64_t n) {
   std::lock_guard lock(mu_);
   const auto from_reserve = std::min(n, s_.reserved);
   s_.reserved -= from_reserve;
-  s_.used += n;
+  s_.used = sat_add(s_.used, n);
 }
 
 void local_quota_ledger::release(std::uint64_t n) {
   std::lock_guard lock(mu_);
   s_.reserved = sat_sub(s_.reserved, n);
-}
-
-bool local_quota_ledger::grow(std::uint64_t n, std::uint64_t replaced) {
-  std::lock_guard lock(mu_);
-  if (!fits(s_, n, replaced)) return false;
-  s_.used += n;
-  return true;
-}
-
-void local_quota_ledger::freed(std::uint64_t n) {
-  std::lock_guard lock(mu_);
-  s_.used = sat_sub(s_.used, n);
 }
 
 bool local_quota_ledger::within(std::uint64_t replaced) const {
@@ -83,6 +99,8 @@ void local_quota_ledger::close_upload() {
   std::lock_guard lock(mu_);
   if (open_uploads_ > 0) --open_uploads_;
 }
+
+std::unique_lock<std::mutex> local_quota_ledger::lock_changes() { return std::unique_lock(changes_); }
 
 quota_ledger::snapshot local_quota_ledger::get() const {
   std::lock_guard lock(mu_);

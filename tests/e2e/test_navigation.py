@@ -202,11 +202,13 @@ def test_quota_reports_usage_and_limit(server):
     with server.login("quser") as c:
         q = c.ok("quota")
         assert q["limit"] == 100 * 1024 * 1024, q
-        # bytes, and a block for each of the three names (a, sub, sub/b)
-        assert q["used"] == 3345 + 3 * 4096, q
+        # a 4 KiB block for each of the three names (a, sub, sub/b): each
+        # file fits one (docs/protocol.md)
+        assert q["used"] == 3 * 4096 and q["files"] == 3, q
+        assert q["max_files"] == 1_000_000, "the server's default"
         c.ok("rm", path="a")
         q = c.ok("quota")
-        assert q["used"] == 2345 + 2 * 4096, f"quota after rm: {q!r}"
+        assert q["used"] == 2 * 4096 and q["files"] == 2, f"quota after rm: {q!r}"
 
 
 def test_quota_is_stable_across_calls(server):
@@ -219,7 +221,7 @@ def test_quota_is_stable_across_calls(server):
         used = [c.ok("quota")["used"] for _ in range(3)]
         c.ok("ls")
         used.append(c.ok("quota")["used"])
-    assert used == [1024 + 3 * 4096] * 4, f"quota used on successive calls: {used}"  # 3 names
+    assert used == [3 * 4096] * 4, f"quota used on successive calls: {used}"  # 3 names
 
 
 def test_quota_unlimited(server, demo):

@@ -56,11 +56,12 @@ const std::string& sample_verifier() {
 
 TEST_F(AccountStore, SaveLoadRoundTrip) {
   account_store s;
-  s.users["alex"] = {sample_verifier(), 100ull << 20, 10ull << 20, 3, true};
-  s.users["bo"] = {sample_verifier(), 12345, 0, 0, false};
-  s.users["c.d-e_f"] = {"", 0, 1536, 7, false};
+  s.users["alex"] = {sample_verifier(), 100ull << 20, 10ull << 20, 3, true, 7000};
+  s.users["bo"] = {sample_verifier(), 12345, 0, 0, false, std::nullopt};
+  s.users["c.d-e_f"] = {"", 0, 1536, 7, false, 0};
   s.users["_huge"] = {sample_verifier(), std::numeric_limits<std::uint64_t>::max(),
-                      (1ull << 63) + 1, std::numeric_limits<std::uint32_t>::max(), true};
+                      (1ull << 63) + 1, std::numeric_limits<std::uint32_t>::max(), true,
+                      std::uint64_t{1} << 62};
   std::string err;
   ASSERT_TRUE(s.save(file(), err)) << err;
 
@@ -81,7 +82,25 @@ TEST_F(AccountStore, SaveLoadRoundTrip) {
     EXPECT_EQ(b.rate, a.rate) << name;
     EXPECT_EQ(b.max_sessions, a.max_sessions) << name;
     EXPECT_EQ(b.exec, a.exec) << name;
+    EXPECT_EQ(b.max_files, a.max_files) << name;
   }
+}
+
+TEST_F(AccountStore, MaxFilesIsKeptOnlyWhenSet) {
+  account_store s;
+  s.users["own"] = {sample_verifier(), 0, 0, 0, false, 5000};
+  s.users["none"] = {sample_verifier(), 0, 0, 0, false, 0};
+  s.users["dflt"] = {sample_verifier(), 0, 0, 0, false, std::nullopt};
+  std::string err;
+  ASSERT_TRUE(s.save(file(), err)) << err;
+  const auto text = read();
+  EXPECT_NE(text.find("max_files = 5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("max_files = 0"), std::string::npos) << text;
+  const auto back = account_store::load(file(), err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->users.at("own").max_files, std::optional<std::uint64_t>(5000));
+  EXPECT_EQ(back->users.at("none").max_files, std::optional<std::uint64_t>(0)) << "0 = unlimited";
+  EXPECT_FALSE(back->users.at("dflt").max_files) << "unset: the server's default";
 }
 
 TEST_F(AccountStore, FileIsMode0600AndNoTempLeft) {
@@ -89,7 +108,7 @@ TEST_F(AccountStore, FileIsMode0600AndNoTempLeft) {
   fs::permissions(file(), fs::perms(0644));
   const mode_t old_mask = ::umask(0);
   account_store s;
-  s.users["alex"] = {sample_verifier(), 0, 0, 0, false};
+  s.users["alex"] = {sample_verifier(), 0, 0, 0, false, std::nullopt};
   std::string err;
   const bool ok = s.save(file(), err);
   ::umask(old_mask);
@@ -159,6 +178,8 @@ TEST_F(AccountStore, SemanticErrorsHaveLineNumbers) {
       {"[users.alex]\nmax_sessions = -1\n", ":2:"},
       {"[users.alex]\nmax_sessions = 4294967296\n", ":2:"},
       {"[users.alex]\nmax_sessions = \"3\"\n", ":2:"},
+      {"[users.alex]\nmax_files = -1\n", ":2:"},
+      {"[users.alex]\nmax_files = \"lots\"\n", ":2:"},
       {"[users.alex]\nexec = \"yes\"\n", ":2:"},
       {"[users.alex]\nscram = \"SCRAM-SHA-256$garbage\"\n", ":2:"},
       {"[users.alex]\nscram = 5\n", ":2:"},

@@ -100,6 +100,9 @@ TEST_F(ClientListingFormat, Quota) {
   EXPECT_EQ(format_quota(1258291, 104857600), "used 1.2 MiB of 100.0 MiB (1.2%)");
   EXPECT_EQ(format_quota(1258291, 0), "used 1.2 MiB (no limit)");
   EXPECT_EQ(format_quota(0, 1024), "used 0 B of 1.0 KiB (0.0%)");
+  EXPECT_EQ(format_file_count(12, 1000000), "12 of 1000000 files (0.0%)");
+  EXPECT_EQ(format_file_count(5, 5), "5 of 5 files (100.0%)");
+  EXPECT_EQ(format_file_count(12, 0), "12 files (no limit)");
   EXPECT_EQ(format_quota(2048, 1024), "used 2.0 KiB of 1.0 KiB (200.0%)");
 }
 

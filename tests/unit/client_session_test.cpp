@@ -114,7 +114,7 @@ json navigation(const json& req, std::string& cwd) {
     return ok(req, {{"entry",
                      {{"name", "a.txt"}, {"type", "file"}, {"size", 5}, {"mtime", 0},
                       {"mode", 0644}}}});
-  if (op == "quota") return ok(req, {{"used", 1258291}, {"limit", 104857600}});
+  if (op == "quota") return ok(req, {{"used", 1258291}, {"limit", 104857600}, {"files", 3}, {"max_files", 1000}});
   if (op == "mv" || op == "rm" || op == "rmdir" || op == "bye") return ok(req);
   if (op == "hello") return ok(req, {{"version", 1}, {"server", "fake/1"},
                                      {"auth", {"SCRAM-SHA-256"}}});
@@ -164,7 +164,7 @@ TEST(ClientSession, CommandsPrintResultsAndOneLineErrors) {
   EXPECT_NE(h.out.str().find("size:     5 bytes (5 B)"), std::string::npos) << h.out.str();
 
   EXPECT_EQ(h.run({"quota"}), cmd_status::ok);
-  EXPECT_EQ(h.out.str(), "used 1.2 MiB of 100.0 MiB (1.2%)\n");
+  EXPECT_EQ(h.out.str(), "used 1.2 MiB of 100.0 MiB (1.2%)\n3 of 1000 files (0.3%)\n");
 
   EXPECT_EQ(h.run({"mv", "a", "b"}), cmd_status::ok);
   EXPECT_EQ(h.run({"rm", "--", "-x"}), cmd_status::ok);

@@ -54,6 +54,7 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.max_open_uploads, d.max_open_uploads);
   EXPECT_EQ(c.fs_workers, d.fs_workers);
   EXPECT_EQ(c.rate, d.rate);
+  EXPECT_EQ(c.max_files, d.max_files);
   EXPECT_EQ(c.download_method, d.download_method);
   EXPECT_EQ(c.user, d.user);
 }
@@ -130,14 +131,14 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 18 top-level keys, the
+  // The helper really did uncomment every setting: 19 top-level keys, the
   // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 33) << text;
+  ASSERT_EQ(settings, 34) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
@@ -216,6 +217,7 @@ max_sessions = 10
 max_sessions_per_ip = 3
 max_auth_attempts = 7
 rate = "10MiB/s"
+max_files = 5000
 download_method = "sendfile"
 )",
                    c))
@@ -230,8 +232,16 @@ download_method = "sendfile"
   EXPECT_EQ(c.max_sessions_per_ip, 3u);
   EXPECT_EQ(c.max_auth_attempts, 7u);
   EXPECT_EQ(c.rate, 10u * 1024 * 1024);
+  EXPECT_EQ(c.max_files, 5000u);
   EXPECT_EQ(c.download_method, "sendfile");
   EXPECT_FALSE(c.ftp.listen) << "no [ftp] table: FTP stays off";
+}
+
+TEST_F(Config, MaxFilesDefaultsToAMillionAndZeroIsUnlimited) {
+  EXPECT_EQ(config{}.max_files, 1'000'000u);
+  config c;
+  ASSERT_TRUE(load("max_files = 0\n", c)) << error_;
+  EXPECT_EQ(c.max_files, 0u);
 }
 
 TEST_F(Config, EmptyRateMeansUnlimited) {
@@ -279,6 +289,8 @@ TEST_F(Config, BadTopLevelValuesNameFileAndKey) {
   expect_refused("listen = \"127.0.0.1:70000\"\n", "listen");
   expect_refused("rate = \"fast\"\n", "rate");
   expect_refused("rate = 100\n", "rate");
+  expect_refused("max_files = -1\n", "max_files");
+  expect_refused("max_files = \"many\"\n", "max_files");
 }
 
 TEST_F(Config, BadFtpValuesNameFileAndKey) {

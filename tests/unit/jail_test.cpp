@@ -10,6 +10,7 @@
 
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
+#include "vfs/disk_charge.hpp"
 #include "test_files.hpp"
 
 namespace fs = std::filesystem;
@@ -102,10 +103,11 @@ TEST_F(Jail, ListHidesPartFilesAndUsageCountsThem) {
   std::vector<ferry::vfs::dir_entry> entries;
   ASSERT_EQ(j_->list("/", entries), errc::ok);
   for (auto& e : entries) EXPECT_NE(e.name, ".big.ferry-part");
-  // "12345" + the part file's bytes, and entry_charge for each of the six
-  // names (links too; they are not followed).
-  EXPECT_EQ(j_->usage(), 105u + 6 * ferry::vfs::entry_charge);
-  EXPECT_EQ(j_->usage(), 105u + 6 * ferry::vfs::entry_charge) << "a second walk sees the same tree";
+  // Six names (links too; they are not followed), each a unit: "12345"
+  // and the part file's 100 bytes each fit one.
+  const ferry::vfs::usage six{6 * ferry::vfs::charge_unit, 6};
+  EXPECT_EQ(j_->disk_usage(), six);
+  EXPECT_EQ(j_->disk_usage(), six) << "a second walk sees the same tree";
 }
 
 TEST_F(Jail, ListOfAFileListsIt) {
@@ -114,4 +116,98 @@ TEST_F(Jail, ListOfAFileListsIt) {
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].name, "file");
   EXPECT_EQ(j_->list("/nope", entries), errc::not_found);
+}
+
+// --- what the operations report keeps a ledger equal to the walk ------------------
+
+namespace {
+
+using ferry::vfs::charge_unit;
+using ferry::vfs::usage;
+using ferry::vfs::usage_change;
+
+/// A ledger of the measured changes alone, started from a walk.
+struct tally {
+  usage u;
+  void apply(const usage_change& c) {
+    u.bytes = u.bytes + c.added.bytes - c.removed.bytes;
+    u.files = u.files + c.added.files - c.removed.files;
+  }
+};
+
+}  // namespace
+
+TEST_F(Jail, MeasuredChangesFollowTheWalk) {
+  tally t{j_->disk_usage()};
+  usage_change c;
+  ASSERT_EQ(j_->make_dir("/a/b/c", true, &c), errc::ok);
+  EXPECT_EQ(c.added, (usage{3 * charge_unit, 3}));
+  t.apply(c);
+  EXPECT_EQ(t.u, j_->disk_usage());
+
+  c = {};
+  EXPECT_EQ(j_->make_dir("/a/b/c", false, &c), errc::exists);
+  EXPECT_EQ(c.added, (usage{0, 0})) << "nothing made, nothing reported";
+
+  // A directory grows past a block as long names are added to it (ext4:
+  // ~19 entries of 200 bytes per 4 KiB block), is charged for it, and keeps
+  // agreeing with the walk through moves and removals.
+  const std::string long_name(200, 'n');
+  for (int i = 0; i < 60; ++i) {
+    c = {};
+    ASSERT_EQ(j_->make_dir("/a/" + long_name + std::to_string(i), false, &c), errc::ok);
+    t.apply(c);
+  }
+  EXPECT_EQ(t.u, j_->disk_usage());
+  EXPECT_EQ(t.u.files, 5u + 3u + 60u);
+  for (int i = 0; i < 60; i += 2) {
+    c = {};
+    ASSERT_EQ(j_->rename("/a/" + long_name + std::to_string(i), "/sub", &c), errc::ok);
+    EXPECT_EQ(c.added.files + c.removed.files, 0u) << "a move adds and removes no name";
+    t.apply(c);
+  }
+  EXPECT_EQ(t.u, j_->disk_usage());
+  for (int i = 1; i < 60; i += 2) {
+    c = {};
+    ASSERT_EQ(j_->remove_dir("/a/" + long_name + std::to_string(i), &c), errc::ok);
+    EXPECT_EQ(c.removed.files, 1u);
+    t.apply(c);
+  }
+  EXPECT_EQ(t.u, j_->disk_usage());
+
+  c = {};
+  ASSERT_EQ(j_->rename("/file", "/a/b/file2", &c), errc::ok);
+  t.apply(c);
+  c = {};
+  ASSERT_EQ(j_->remove_file("/a/b/file2", &c), errc::ok);
+  EXPECT_EQ(c.removed, (usage{charge_unit, 1}));
+  t.apply(c);
+  c = {};
+  ASSERT_EQ(j_->remove_file("/to_root", &c), errc::ok);  // a link: its name and a unit
+  EXPECT_EQ(c.removed, (usage{charge_unit, 1}));
+  t.apply(c);
+  c = {};
+  EXPECT_EQ(j_->remove_file("/missing", &c), errc::not_found);
+  EXPECT_EQ(c.removed, (usage{0, 0}));
+  EXPECT_EQ(t.u, j_->disk_usage());
+}
+
+TEST_F(Jail, HardLinksAreEachChargedAndEachGiveTheirChargeBack) {
+  ferry::test::write(base_ / "home" / "big", std::string(10000, 'b'));
+  fs::create_hard_link(base_ / "home" / "big", base_ / "home" / "sub" / "big2");
+  tally t{j_->disk_usage()};
+  usage_change c;
+  ASSERT_EQ(j_->remove_file("/big", &c), errc::ok);
+  EXPECT_EQ(c.removed, (usage{3 * charge_unit, 1}));
+  t.apply(c);
+  EXPECT_EQ(t.u, j_->disk_usage()) << "the other name is still charged, as the walk sees it";
+}
+
+TEST_F(Jail, MissingDirs) {
+  EXPECT_EQ(j_->missing_dirs("/sub"), 0u);
+  EXPECT_EQ(j_->missing_dirs("/sub/x"), 1u);
+  EXPECT_EQ(j_->missing_dirs("/x/y/z"), 3u);
+  EXPECT_EQ(j_->missing_dirs("/sub/x/y"), 2u);
+  EXPECT_EQ(j_->missing_dirs("/"), 0u);
+  EXPECT_EQ(j_->missing_dirs("/to_root/sub/n"), 1u) << "through a link inside the home";
 }

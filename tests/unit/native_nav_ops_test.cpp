@@ -31,7 +31,7 @@ using ferry::native::nav_handler;
 namespace {
 
 using ferry::test::write;
-constexpr std::uint64_t E = ferry::vfs::entry_charge;
+constexpr std::uint64_t U = ferry::vfs::charge_unit;
 
 bool contains(const json& r, const char* key, const std::string& needle) {
   return r.contains(key) && r[key].is_string() &&
@@ -139,6 +139,42 @@ TEST_F(NativeNavOps, MkdirParents) {
   EXPECT_TRUE(fs::is_directory(home_ / "x" / "y" / "z"));
   r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 11}, {"path", "x/y/z"}, {"parents", true}});
   EXPECT_EQ(status(r), 201) << "with parents an existing directory is fine";
+}
+
+TEST_F(NativeNavOps, MkdirPastMaxFilesIsAQuotaErrorNamingTheLimit) {
+  quota_.resync(jail_->disk_usage());  // sub, sub/inner, file.txt
+  quota_.set_limits(0, 5);
+  auto r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 60}, {"path", "x/y/z"}, {"parents", true}});
+  EXPECT_EQ(status(r), 413) << "three more names past five: all or nothing";
+  EXPECT_EQ(error(r), "quota_exceeded");
+  EXPECT_TRUE(contains(r, "message", "max_files")) << r.dump();
+  EXPECT_FALSE(fs::exists(home_ / "x"));
+  r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 61}, {"path", "x/y"}, {"parents", true}});
+  EXPECT_EQ(status(r), 201) << r.dump();
+  r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 62}, {"path", "w"}});
+  EXPECT_EQ(status(r), 413);
+  EXPECT_TRUE(contains(r, "message", "max_files")) << r.dump();
+  r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 63}, {"path", "sub"}});
+  EXPECT_EQ(error(r), "exists") << "an existing directory is no new name, even at the limit";
+  EXPECT_EQ(quota_.get().files, 5u);
+  r = run(nav::rmdir, {{"op", "rmdir"}, {"id", 64}, {"path", "x/y"}});
+  EXPECT_EQ(status(r), 200) << r.dump();
+  r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 65}, {"path", "w"}});
+  EXPECT_EQ(status(r), 201) << "rmdir gave a name back";
+  EXPECT_EQ(quota_.get().used, jail_->disk_usage().bytes);
+  EXPECT_EQ(quota_.get().files, jail_->disk_usage().files);
+}
+
+TEST_F(NativeNavOps, MkdirPastTheByteLimitIsQuotaExceeded) {
+  quota_.resync(jail_->disk_usage());
+  quota_.set_limits(4 * U, 0);
+  auto r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 66}, {"path", "a"}});
+  EXPECT_EQ(status(r), 201) << r.dump();
+  r = run(nav::mkdir, {{"op", "mkdir"}, {"id", 67}, {"path", "b"}});
+  EXPECT_EQ(status(r), 413);
+  EXPECT_EQ(error(r), "quota_exceeded");
+  EXPECT_TRUE(contains(r, "message", "quota exceeded")) << r.dump();
+  EXPECT_FALSE(fs::exists(home_ / "b"));
 }
 
 TEST_F(NativeNavOps, MkdirOfAPartNameIsRefused) {
@@ -282,13 +318,15 @@ TEST_F(NativeNavOps, RmdirRemovesAnEmptyDirectory) {
 // --- rm and quota ----------------------------------------------------------------------
 
 TEST_F(NativeNavOps, RmFreesQuota) {
-  write(home_ / "big", std::string(1000, 'x'));
-  quota_.resync(jail_->usage());
-  ASSERT_EQ(quota_.get().used, 1005u + 4 * E);  // sub, sub/inner, file.txt, big
+  write(home_ / "big", std::string(5000, 'x'));
+  quota_.resync(jail_->disk_usage());
+  ASSERT_EQ(quota_.get().used, 5 * U);  // sub, sub/inner, file.txt, big (two units)
+  ASSERT_EQ(quota_.get().files, 4u);
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 26}, {"path", "big"}});
   EXPECT_EQ(status(r), 200) << r.dump();
   EXPECT_FALSE(fs::exists(home_ / "big"));
-  EXPECT_EQ(quota_.get().used, 5u + 3 * E) << "its bytes and its name";
+  EXPECT_EQ(quota_.get().used, 3 * U) << "its units";
+  EXPECT_EQ(quota_.get().files, 3u) << "and its name";
 }
 
 TEST_F(NativeNavOps, RmWithAStaleLedgerMeasuresFirst) {
@@ -297,44 +335,62 @@ TEST_F(NativeNavOps, RmWithAStaleLedgerMeasuresFirst) {
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 27}, {"path", "big"}});
   EXPECT_EQ(status(r), 200) << r.dump();
   EXPECT_FALSE(st_.quota_stale);
-  EXPECT_EQ(quota_.get().used, 5u + 3 * E);
+  EXPECT_EQ(quota_.get().used, 3 * U);
 }
 
 TEST_F(NativeNavOps, RmOfAPartFileIsRefused) {
   write(home_ / ".old.ferry-part", std::string(300, 'p'));
-  quota_.resync(jail_->usage());
+  quota_.resync(jail_->disk_usage());
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 28}, {"path", ".old.ferry-part"}});
   EXPECT_EQ(status(r), 400) << r.dump();
   EXPECT_EQ(error(r), "bad_request");
   EXPECT_TRUE(contains(r, "message", ".ferry-part")) << r.dump();
   EXPECT_TRUE(fs::exists(home_ / ".old.ferry-part"));
-  EXPECT_EQ(quota_.get().used, 305u + 4 * E) << "nothing freed";
+  EXPECT_EQ(quota_.get().used, 4 * U) << "nothing freed";
 }
 
 TEST_F(NativeNavOps, RmFailuresFreeNothing) {
-  quota_.resync(jail_->usage());
+  quota_.resync(jail_->disk_usage());
   auto r = run(nav::rm, {{"op", "rm"}, {"id", 29}, {"path", "nope"}});
   EXPECT_EQ(status(r), 404);
   r = run(nav::rm, {{"op", "rm"}, {"id", 30}, {"path", "sub"}});
   EXPECT_EQ(status(r), 409);
   EXPECT_EQ(error(r), "is_directory");
-  EXPECT_EQ(quota_.get().used, 5u + 3 * E);
+  EXPECT_EQ(quota_.get().used, 3 * U);
+  EXPECT_EQ(quota_.get().files, 3u);
 }
 
 TEST_F(NativeNavOps, QuotaReportsUsedAndLimit) {
-  quota_.resync(jail_->usage());
-  quota_.set_limit(1 << 20);
+  quota_.resync(jail_->disk_usage());
+  quota_.set_limits(1 << 20, 1000);
   auto r = run(nav::quota, {{"op", "quota"}, {"id", 31}});
   EXPECT_EQ(status(r), 200) << r.dump();
-  EXPECT_EQ(r["used"], 5 + 3 * E) << "bytes, and a block per name";
+  EXPECT_EQ(r["used"], 3 * U) << "a unit per name: two directories and a 5-byte file";
   EXPECT_EQ(r["limit"], 1 << 20);
+  EXPECT_EQ(r["files"], 3);
+  EXPECT_EQ(r["max_files"], 1000);
   write(home_ / "more", "123");
   st_.quota_stale = true;
   r = run(nav::quota, {{"op", "quota"}, {"id", 32}});
-  EXPECT_EQ(r["used"], 8 + 4 * E) << "a stale ledger is re-measured first";
+  EXPECT_EQ(r["used"], 4 * U) << "a stale ledger is re-measured first";
+  EXPECT_EQ(r["files"], 4);
 }
 
 // --- mv --------------------------------------------------------------------------------
+
+TEST_F(NativeNavOps, MvKeepsTheLedgerWhereTheWalkIs) {
+  // Names long enough that "sub" grows past its first block as they move in.
+  for (int i = 0; i < 40; ++i) write(home_ / (std::string(200, 'm') + std::to_string(i)), "x");
+  quota_.resync(jail_->disk_usage());
+  for (int i = 0; i < 40; ++i) {
+    auto r = run(nav::mv, {{"op", "mv"}, {"id", 70 + i}, {"from", std::string(200, 'm') + std::to_string(i)},
+                           {"to", "sub"}});
+    ASSERT_EQ(status(r), 200) << r.dump();
+  }
+  const auto walk = jail_->disk_usage();
+  EXPECT_EQ(quota_.get().used, walk.bytes);
+  EXPECT_EQ(quota_.get().files, walk.files);
+}
 
 TEST_F(NativeNavOps, MvRenamesAndMovesIntoADirectory) {
   auto r = run(nav::mv, {{"op", "mv"}, {"id", 33}, {"from", "file.txt"}, {"to", "renamed.txt"}});

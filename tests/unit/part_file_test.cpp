@@ -160,51 +160,61 @@ TEST_F(PartFile, WriteAtSizeAndTruncate) {
   EXPECT_EQ(n, 0u);
 }
 
-// --- replaced_size -----------------------------------------------------------
+// --- replaced --------------------------------------------------------------------
+// What a commit takes away: the name at the target and its charge
+// (vfs/disk_charge.hpp), whatever kind of name it is.
 
-TEST_F(PartFile, ReplacedSizeOfAMissingTargetIsZero) {
+using ferry::vfs::charge_unit;
+using ferry::vfs::usage;
+
+TEST_F(PartFile, ReplacedOfAMissingTargetIsNothing) {
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/missing", p), errc::ok);
-  std::uint64_t n = 99;
-  EXPECT_EQ(p.replaced_size(n), errc::ok);
-  EXPECT_EQ(n, 0u);
+  usage u{99, 99};
+  EXPECT_EQ(p.replaced(u), errc::ok);
+  EXPECT_EQ(u, (usage{0, 0}));
 }
 
-TEST_F(PartFile, ReplacedSizeOfAFileIsItsSize) {
+TEST_F(PartFile, ReplacedOfAFileIsItsNameAndCharge) {
   write(home_ / "five", "12345");
+  write(home_ / "big", std::string(4097, 'x'));
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/five", p), errc::ok);
-  std::uint64_t n = 0;
-  EXPECT_EQ(p.replaced_size(n), errc::ok);
-  EXPECT_EQ(n, 5u);
+  usage u;
+  EXPECT_EQ(p.replaced(u), errc::ok);
+  EXPECT_EQ(u, (usage{charge_unit, 1}));
+  ASSERT_EQ(part_file::open(*j_, "/big", p), errc::ok);
+  EXPECT_EQ(p.replaced(u), errc::ok);
+  EXPECT_EQ(u, (usage{2 * charge_unit, 1}));
 }
 
-TEST_F(PartFile, ReplacedSizeOfADirectoryIsAnError) {
+TEST_F(PartFile, ReplacedOfADirectoryIsAnError) {
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/d", p), errc::ok);
-  std::uint64_t n = 99;
-  EXPECT_EQ(p.replaced_size(n), errc::is_directory);
+  usage u;
+  EXPECT_EQ(p.replaced(u), errc::is_directory);
 }
 
-TEST_F(PartFile, ReplacedSizeOfAHardLinkedFileIsZero) {
-  // Its bytes stay on disk under the other name, so a commit frees nothing.
-  write(home_ / "linked", "12345");
+TEST_F(PartFile, ReplacedOfAHardLinkedFileIsItsWholeCharge) {
+  // Every name is charged on its own (the walk counts both), so the name
+  // that goes takes its whole charge with it.
+  write(home_ / "linked", std::string(5000, 'l'));
   fs::create_hard_link(home_ / "linked", home_ / "d" / "other_name");
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/linked", p), errc::ok);
-  std::uint64_t n = 99;
-  EXPECT_EQ(p.replaced_size(n), errc::ok);
-  EXPECT_EQ(n, 0u);
+  usage u;
+  EXPECT_EQ(p.replaced(u), errc::ok);
+  EXPECT_EQ(u, (usage{2 * charge_unit, 1}));
 }
 
-TEST_F(PartFile, ReplacedSizeOfASymlinkIsZero) {
-  write(home_ / "real", "12345");
+TEST_F(PartFile, ReplacedOfASymlinkIsOneUnit) {
+  write(home_ / "real", std::string(9000, 'r'));
   fs::create_symlink("real", home_ / "link");
   part_file p;
   ASSERT_EQ(part_file::open(*j_, "/link", p), errc::ok);
-  std::uint64_t n = 99;
-  EXPECT_EQ(p.replaced_size(n), errc::ok);
-  EXPECT_EQ(n, 0u);
+  usage u;
+  EXPECT_EQ(p.replaced(u), errc::ok);
+  EXPECT_EQ(u, (usage{charge_unit, 1})) << "the link, not what it points to";
 }
 
 // --- commit and discard --------------------------------------------------------
@@ -219,6 +229,33 @@ TEST_F(PartFile, CommitRenamesThePartOverTheTarget) {
   EXPECT_FALSE(fs::exists(home_ / "d" / ".t.ferry-part"));
 }
 
+TEST_F(PartFile, CreateAndCommitReportWhatTheyChanged) {
+  write(home_ / "d" / "t", std::string(5000, 'o'));
+  part_file p;
+  ASSERT_EQ(part_file::open(*j_, "/d/t", p), errc::ok);
+  EXPECT_FALSE(p.exists());
+  ferry::vfs::usage_change made;
+  ASSERT_EQ(p.create(&made), errc::ok);
+  EXPECT_TRUE(p.exists() && p.created());
+  // A new empty file: one unit and one name ("d" has room for the name).
+  EXPECT_EQ(made.added, (usage{charge_unit, 1}));
+  EXPECT_EQ(made.removed, (usage{0, 0}));
+
+  part_file again;
+  ASSERT_EQ(part_file::open(*j_, "/d/t", again), errc::ok);
+  ferry::vfs::usage_change none;
+  ASSERT_EQ(again.create(&none), errc::ok);
+  EXPECT_FALSE(again.created());
+  EXPECT_EQ(none.added, (usage{0, 0})) << "an existing part is no new name";
+
+  ASSERT_EQ(write_str(p, "n", 0), errc::ok);
+  ferry::vfs::usage_change done;
+  ASSERT_EQ(p.commit(&done), errc::ok);
+  EXPECT_EQ(done.removed, (usage{2 * charge_unit, 1})) << "the 5000-byte target's name and charge";
+  EXPECT_EQ(done.added, (usage{0, 0}));
+  EXPECT_EQ(read(home_ / "d" / "t"), "n");
+}
+
 TEST_F(PartFile, CommitCreatesAMissingTarget) {
   part_file p;
   open_created("/fresh", p);
@@ -228,13 +265,19 @@ TEST_F(PartFile, CommitCreatesAMissingTarget) {
   EXPECT_FALSE(fs::exists(home_ / ".fresh.ferry-part"));
 }
 
-TEST_F(PartFile, DiscardRemovesThePartAndReturnsItsSize) {
+TEST_F(PartFile, DiscardRemovesThePartAndReportsItsCharge) {
   write(home_ / "t", "kept");
   part_file p;
   open_created("/t", p);
-  ASSERT_EQ(write_str(p, "1234567", 0), errc::ok);
-  EXPECT_EQ(p.discard(), 7u + ferry::vfs::entry_charge) << "its bytes and its name";
+  ASSERT_EQ(write_str(p, std::string(4097, 'z'), 0), errc::ok);
+  EXPECT_EQ(p.charge(), 2 * charge_unit);
+  ferry::vfs::usage_change gone;
+  p.discard(&gone);
+  EXPECT_EQ(gone.removed, (usage{2 * charge_unit, 1})) << "its charge and its name";
   EXPECT_FALSE(fs::exists(home_ / ".t.ferry-part"));
+  ferry::vfs::usage_change again;
+  p.discard(&again);
+  EXPECT_EQ(again.removed, (usage{0, 0})) << "nothing left to give back";
   EXPECT_EQ(read(home_ / "t"), "kept") << "the target is untouched";
 }
 
@@ -447,9 +490,10 @@ TEST_F(JailReservedName, OpenAtActsAsIfAbsent) {
 
 TEST_F(JailReservedName, RemoveFileOfAPartFileIsRefused) {
   // Deleting a live upload's part would free its bytes twice in the ledger.
-  std::uint64_t freed = 7;
+  ferry::vfs::usage_change freed;
   EXPECT_EQ(j_->remove_file("/d/.y.ferry-part", &freed), errc::reserved_name);
   EXPECT_TRUE(fs::exists(home_ / "d" / ".y.ferry-part"));
+  EXPECT_EQ(freed.removed, (ferry::vfs::usage{0, 0}));
 }
 
 TEST_F(JailReservedName, NoOperationReachesThroughAPartNamedDirectory) {
