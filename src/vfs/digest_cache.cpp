@@ -4,7 +4,8 @@
 #include <sys/xattr.h>
 
 #include <array>
-#include <cstdio>
+#include <cstdint>
+#include <optional>
 
 namespace ferry::vfs {
 namespace {
@@ -13,9 +14,51 @@ std::string attr_name(std::string_view algo) {
   return "user.ferry.digest." + std::string(algo);
 }
 
+/// The value is binary and short: size and mtime (8 bytes each, little
+/// endian), then the raw digest: 32 bytes for xxh128, so with its name it fits
+/// in an ext4 inode of 256 bytes and takes no block of its own (the text
+/// form it replaced did not, and made every small file cost a block).
+constexpr std::size_t stamp_bytes = 16;
+
 std::string stamp(const struct stat& st) {
-  const long long mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  return std::to_string(static_cast<long long>(st.st_size)) + " " + std::to_string(mtime_ns) + " ";
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const auto mtime_ns = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
+                        static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  std::string out(stamp_bytes, '\0');
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+    out[8 + i] = static_cast<char>((mtime_ns >> (8 * i)) & 0xff);
+  }
+  return out;
+}
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/// Lowercase hex to bytes; nullopt when it is not (even-length) hex.
+std::optional<std::string> unhex(std::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
 }
 
 /// Stores the xattr; with `may_grow` false, removes it again when it made the
@@ -26,7 +69,9 @@ void store(int fd, std::string_view algo, const struct stat& st, std::string_vie
   // is written on it.
   struct stat now {};
   if (st.st_nlink != 1 || ::fstat(fd, &now) != 0 || now.st_nlink != 1) return;
-  const std::string value = stamp(st) + std::string(hex);
+  const auto raw = unhex(hex);
+  if (!raw) return;
+  const std::string value = stamp(st) + *raw;
   const std::string name = attr_name(algo);
   if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0 || may_grow) return;
   struct stat after {};
@@ -41,12 +86,9 @@ std::optional<std::string> load_cached_digest(int fd, std::string_view algo, con
   const auto n = ::fgetxattr(fd, attr_name(algo).c_str(), buf.data(), buf.size());
   if (n <= 0) return std::nullopt;
   const std::string_view value(buf.data(), static_cast<std::size_t>(n));
-  const std::string prefix = stamp(st);
-  if (!value.starts_with(prefix)) return std::nullopt;
-  auto hex = value.substr(prefix.size());
-  if (hex.empty() || hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
-    return std::nullopt;
-  return std::string(hex);
+  // Anything else (another size or mtime, the old text form) is no digest.
+  if (value.size() <= stamp_bytes || !value.starts_with(stamp(st))) return std::nullopt;
+  return to_hex(value.substr(stamp_bytes));
 }
 
 void store_cached_digest(int fd, std::string_view algo, const struct stat& st, std::string_view hex) {

@@ -1,5 +1,6 @@
 // Digests kept with the file: after a verified upload (or a full hashing pass)
-// the server stores "SIZE MTIME_NS DIGEST" in the xattr user.ferry.digest.ALGO.
+// the server stores the file's size, mtime and the digest (binary, 32 bytes
+// for xxh128) in the xattr user.ferry.digest.ALGO.
 // It is trusted only while the file's size and mtime still match, so serving
 // or hashing an unchanged file needs no second pass over its bytes. Best
 // effort: a filesystem without user xattrs simply never has a cached digest.
