@@ -3,6 +3,7 @@
 // that loop nor other calls.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -91,6 +92,44 @@ TEST(FsWorkers, AStuckCallStallsNeitherTheLoopNorOtherCalls) {
   EXPECT_TRUE(timer_fired);
   EXPECT_TRUE(other_done);
   EXPECT_TRUE(stuck_done);
+}
+
+TEST(FsWorkers, OneKeyHoldsAtMostHalfTheWorkers) {
+  asio::io_context loop;
+  fs_workers fs(4);
+  ASSERT_EQ(fs.per_key(), 2u);
+  int a_key = 0, b_key = 0;  // two users
+  std::promise<void> unstick;
+  auto stuck = unstick.get_future().share();
+  std::atomic<int> a_started{0};
+  bool a_third_done = false, b_done = false;
+  for (int i = 0; i < 3; ++i) {
+    asio::co_spawn(
+        loop,
+        [&, i]() -> asio::awaitable<void> {
+          co_await fs.run(&a_key, [&, stuck] {
+            ++a_started;
+            stuck.wait();
+          });
+          if (i == 2) a_third_done = true;
+        },
+        asio::detached);
+  }
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(loop, 20ms);
+        co_await t.async_wait(asio::use_awaitable);
+        co_await fs.run(&b_key, [] {});  // a worker is free for the other user
+        b_done = true;
+        EXPECT_EQ(a_started.load(), 2) << "a third call of one user ran beside two stuck ones";
+        unstick.set_value();
+      },
+      asio::detached);
+  loop.run();
+  EXPECT_TRUE(b_done);
+  EXPECT_TRUE(a_third_done) << "the waiting call runs once a slot is free";
+  EXPECT_EQ(a_started.load(), 3);
 }
 
 TEST(FsWorkers, ZeroPicksTheDefault) {
