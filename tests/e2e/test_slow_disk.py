@@ -16,9 +16,16 @@ is still held (an ordering check, not a timing one: the test releases the
 call only when they are done, or after BUDGET seconds when some are stuck
 behind it). Their latency percentiles are printed for the record.
 
+The last test is about one user's share of the filesystem workers: on a
+ferryd with `fs_workers = 4` (its own root and mount), one user's 6 gets of
+slow files are held while another user's 20 sessions must all be answered,
+and slowfs must never hold more than 2 (half the workers) of the first
+user's reads at once.
+
 Skipped when /dev/fuse or the slowfs binary is missing or mounting fails.
 """
 
+import contextlib
 import ftplib
 import hashlib
 import io
@@ -164,8 +171,10 @@ class SlowDisk:
         return subprocess.run(argv, capture_output=True).returncode == 0
 
 
-@pytest.fixture(scope="module")
-def disk(tmp_path_factory):
+@contextlib.contextmanager
+def _slow_root(tmp_path_factory):
+    """A fresh server root (conftest's accounts) whose ROOT/home is a slowfs
+    mount of the homes `ferryd init`/`user add` made; unmounted on exit."""
     if not os.path.exists("/dev/fuse"):
         pytest.skip("no /dev/fuse here")
     if not os.access(SLOWFS, os.X_OK):
@@ -217,26 +226,44 @@ def disk(tmp_path_factory):
         d.teardown()
 
 
+@contextlib.contextmanager
+def _serving(disk, toml="", ftp=False):
+    """ferryd (--threads 2, as conftest starts it; FTP too with `ftp`) on
+    disk's root, whose ferryd.toml gets `toml` appended first. Releases every
+    hold before stopping it."""
+    root = disk.base / "root"
+    with open(root / "ferryd.toml", "a") as f:
+        f.write(toml)
+    log_path = disk.base / "ferryd.log"
+    real = os.path.realpath(disk.base)
+    saved = list(conftest._SECRETS)
+    conftest._SECRETS[:] = saved + [str(root), os.path.join(real, "root"), str(disk.backing)] + [
+        p for p in Path(real).parts if p.startswith("pytest-")]
+    try:
+        proc, port, extra, ftp_port = conftest._spawn(root, log_path, ftp=ftp)
+        s = conftest.Server(disk.base, root, proc, port, log_path)
+        s.extra_stdout = extra
+        s.ftp_port = ftp_port
+        try:
+            yield s
+        finally:
+            disk.release()  # nothing of ferryd's may still be held while it stops
+            conftest._stop_server(s)
+    finally:
+        conftest._SECRETS[:] = saved
+
+
+@pytest.fixture(scope="module")
+def disk(tmp_path_factory):
+    with _slow_root(tmp_path_factory) as d:
+        yield d
+
+
 @pytest.fixture(scope="module")
 def srv(disk):
     """ferryd (native + FTP, --threads 2) on the root whose home is the mount."""
-    root = disk.base / "root"
-    with open(root / "ferryd.toml", "a") as f:
-        f.write("\n[ftp]\n\n")
-    log_path = disk.base / "ferryd.log"
-    real = os.path.realpath(disk.base)
-    conftest._SECRETS[:] = [str(root), os.path.join(real, "root"), str(disk.backing)] + [
-        p for p in Path(real).parts if p.startswith("pytest-")]
-    proc, port, extra, ftp_port = conftest._spawn(root, log_path, ftp=True)
-    s = conftest.Server(disk.base, root, proc, port, log_path)
-    s.extra_stdout = extra
-    s.ftp_port = ftp_port
-    try:
+    with _serving(disk, "\n[ftp]\n\n", ftp=True) as s:
         yield s
-    finally:
-        disk.release()  # nothing of ferryd's may still be held while it stops
-        conftest._SECRETS[:] = []
-        conftest._stop_server(s)
 
 
 # ------------------------------------------------------------------ the runner
@@ -411,8 +438,8 @@ def _ftp_worker(srv, tag):
     return work
 
 
-def _check_puts(disk, tag):
-    for i in range(SESSIONS):
+def _check_puts(disk, tag, sessions=SESSIONS):
+    for i in range(sessions):
         p = disk.home("many") / f"{tag}{i:02d}.txt"
         assert p.read_bytes() == f"{tag} {i}\n".encode() * 64, p
 
@@ -473,3 +500,192 @@ def test_sessions_are_answered_while_a_stat_is_stuck(srv, disk):
     run_while_held(srv, disk, "native, metadata", Held("stat stall.bin", held_stat),
                    ("getattr", "open"), "/other/stall.bin", _native_worker(srv, "m"))
     _check_puts(disk, "m")
+
+
+# ------------------------------------------------------------------ one user's fair share
+
+# A server with 4 filesystem workers: one user's calls hold at most 2 of them
+# (half, src/session/fs_workers.hpp). The hog opens more sessions than there
+# are workers, each stuck reading its own slow file.
+FAIR_WORKERS = 4
+FAIR_PER_USER = FAIR_WORKERS // 2
+HOGS = 6
+OTHERS = 20
+# After the hog's gets are sent and the first holds began: how long ferryd
+# gets to hand the rest of them to workers, if it would (it would without the
+# per-user cap, taking every worker). Only a wait, never checked against.
+SETTLE = 0.3 * SCALE
+
+
+@pytest.fixture(scope="module")
+def fair_disk(tmp_path_factory):
+    with _slow_root(tmp_path_factory) as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def fair_srv(fair_disk):
+    """ferryd (native, --threads 2) with fs_workers = 4 on its own slowfs root."""
+    with _serving(fair_disk, f"\nfs_workers = {FAIR_WORKERS}\n") as s:
+        yield s
+
+
+def _max_at_once(spans):
+    """Most of the (begin, end) spans (end None: still open) open at once."""
+    edges = sorted([(b, 1) for b, _ in spans] + [(e, -1) for _, e in spans if e is not None],
+                   key=lambda x: (x[0], x[1]))  # an end before a begin at the same ns
+    most = now = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def _hold_spans(disk, paths):
+    """path -> [(begin ns, end ns or None)] of the reads slowfs held since
+    rearm()."""
+    spans = {p: [] for p in paths}
+    for ns, what, op, p in disk.events():
+        if op != "read" or p not in spans:
+            continue
+        if what == "begin":
+            spans[p].append((ns, None))
+        elif spans[p] and spans[p][-1][1] is None:
+            spans[p][-1] = (spans[p][-1][0], ns)
+    return spans
+
+
+def test_one_user_stuck_on_slow_files_leaves_workers_to_the_others(fair_srv, fair_disk):
+    """fs_workers = 4: "demo" (the hog) gets 6 slow files at once, one per
+    session, every read held by slowfs; 20 sessions of "many" (ls, stat, get,
+    inline put) must all be answered while they are held, and slowfs must
+    have seen at most 2 of the hog's reads at once. Without the per-user cap
+    the hog's gets would take all 4 workers and leave "many" none."""
+    srv, disk = fair_srv, fair_disk
+    hog = "demo"
+    disk.clean(hog)
+    files = {f"slow{k}.bin": os.urandom(MiB + 4099 * k) for k in range(HOGS)}
+    for name, data in files.items():
+        (disk.home(hog) / name).write_bytes(data)
+    disk.clean("many")
+    (disk.home("many") / "small.txt").write_bytes(SMALL)
+    paths = [f"/{hog}/{name}" for name in files]
+
+    conns = []
+    hogs = []
+    results = [None] * OTHERS
+    try:
+        # The hog's sessions log in first (no hold yet), then all 6 gets go
+        # out before anything waits: every one is ferryd's to schedule.
+        for k in range(HOGS):
+            c = Conn(srv.port, timeout=60 * SCALE + HOLD_CAP_MS / 1000,
+                     source_ip=f"127.0.0.{80 + k}")
+            conns.append(c)
+            c.login(hog, srv.password(hog))
+        disk.rearm()
+        for k, (c, name) in enumerate(zip(conns, files)):
+            rid = c.alloc_id()
+            c.send({"op": "get", "id": rid, "path": name, "algo": "sha256"})
+
+            def fetch(c=c, rid=rid, name=name):
+                reply, body = c.recv()
+                assert reply.get("id") == rid and reply.get("status") == 200, reply
+                trailer, tbody = c.recv()
+                assert trailer.get("id") == rid and not tbody, trailer
+                return reply, body, trailer
+
+            hogs.append(Held(f"get {name}", fetch))
+        for h in hogs:
+            h.thread.start()
+
+        # The hog's share of the workers fills up: its first holds begin.
+        deadline = time.monotonic() + 15 * SCALE
+        while True:
+            spans = _hold_spans(disk, paths)
+            if sum(len(v) for v in spans.values()) >= FAIR_PER_USER:
+                break
+            done = [h for h in hogs if not h.thread.is_alive()]
+            if done:
+                pytest.fail(f"a get of the hog ended before slowfs held {FAIR_PER_USER} reads: "
+                            f"{done[0].what}: {done[0].error or 'success'}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"slowfs did not hold {FAIR_PER_USER} of the hog's reads within "
+                            f"{15 * SCALE} s; events: {disk.events()[-10:]}")
+            time.sleep(0.01)
+        time.sleep(SETTLE)
+        spans = _hold_spans(disk, paths)
+        held_before = sum(1 for v in spans.values() for _, e in v if e is None)
+
+        # The other user's sessions, while the hog's gets are all held.
+        threads = [threading.Thread(target=_worker, args=(_native_worker(srv, "h"), i, results),
+                                    daemon=True) for i in range(OTHERS)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.0, BUDGET - (time.monotonic() - t0)))
+        released_ns = time.monotonic_ns()
+        hogs_still = [h.what for h in hogs if h.thread.is_alive()]
+        spans_at_release = _hold_spans(disk, paths)
+        disk.release()
+        for t in threads:
+            t.join(30 * SCALE)
+        for h in hogs:
+            h.thread.join(30 * SCALE)
+    finally:
+        disk.release()
+        for c in conns:
+            c.close()
+
+    spans = _hold_spans(disk, paths)
+    held_at_release = sum(1 for v in spans_at_release.values() for _, e in v if e is None)
+    most_before = _max_at_once([s for v in spans_at_release.values() for s in v])
+    most = _max_at_once([s for v in spans.values() for s in v])
+    stuck = [i for i, r in enumerate(results) if r is None]
+    done = [r for r in results if r is not None]
+    errors = [(i, r[0]) for i, r in enumerate(results) if r is not None and r[0] is not None]
+    late = [r for r in done if r[2] >= released_ns]
+    in_time = [r for r in done if r[0] is None and r[2] < released_ns]
+    lat = [ms for r in done for ms in r[3]]
+    report = (
+        f"fs_workers = {FAIR_WORKERS}: {OTHERS} sessions of many while {HOGS} gets of {hog} were "
+        f"held (released when they were done or after {BUDGET:.0f} s)\n"
+        f"  hog reads held when the others started: {held_before}; at the release: "
+        f"{held_at_release}; most at once before it: {most_before}, in all: {most} "
+        f"(per-user cap {FAIR_PER_USER})\n"
+        f"  hog gets still running at the release: {len(hogs_still)}/{HOGS}\n"
+        f"  answered while held: {len(in_time)}/{OTHERS}; only after the "
+        f"release: {len(late)}; never: {len(stuck)}; failed: {len(errors)}\n")
+    if lat:
+        report += (f"  request latency ms  p50 {_pct(lat, 50):8.1f}  p99 {_pct(lat, 99):8.1f}  "
+                   f"max {max(lat):8.1f}  ({len(lat)} requests)\n")
+    print(report)
+
+    assert not stuck, f"{len(stuck)} sessions of many never finished\n{report}"
+    assert not errors, (f"{len(errors)} sessions of many failed, first: {errors[:3]}\n{report}"
+                        f"server log tail:\n{srv.log_tail()}")
+    assert len(hogs_still) == HOGS, (
+        f"some of the hog's gets completed before the others were done: slowfs did not hold "
+        f"them\n{report}")
+    # The point: the hog's stuck calls left the other user workers (they were
+    # all done before the release, and every get of the hog was running then).
+    assert not late, (f"{len(late)} of {OTHERS} sessions of many got their answers only after "
+                      f"the hog's reads were released: they were stalled behind them\n{report}")
+    # ... because the hog never had more than its share of them.
+    assert held_at_release == FAIR_PER_USER and most <= FAIR_PER_USER, (
+        f"slowfs held {most} of the hog's reads at once ({held_at_release} when released): "
+        f"the per-user cap is {FAIR_PER_USER} of {FAIR_WORKERS} workers\n{report}")
+
+    # Released: every get of the hog completes, with its own bytes.
+    for h, (name, data) in zip(hogs, files.items()):
+        assert not h.thread.is_alive(), f"{h.what} never completed after the release\n{report}"
+        assert h.error is None, f"{h.what} failed: {h.error}\n{report}"
+        reply, body, trailer = h.result
+        assert reply["size"] == len(data) and body == data, (
+            f"{name} came back wrong ({len(body)} bytes)")
+        assert trailer["digest"] == hashlib.sha256(data).hexdigest(), trailer
+    # Each read was held (or, queued past the release, let through) by slowfs:
+    # the gets really went through the slow mount.
+    assert all(spans[p] for p in paths), f"slowfs saw no read of some of {paths}: {spans}"
+    _check_puts(disk, "h", OTHERS)
+    srv.assert_alive()
