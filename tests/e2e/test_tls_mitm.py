@@ -65,34 +65,8 @@ class Proxy:
         except (OSError, ssl.SSLError):
             raw.close()
             return
-        # One thread for both directions: an SSL object must not be read and
-        # written from two threads at once.
-        peer = {down: up, up: down}
-        pending_first = b"" if self.strip_plus else None  # upstream bytes before the hello reply
         try:
-            while True:
-                ready = [s for s in peer if s.pending()] or select.select(list(peer), [], [], 20)[0]
-                if not ready:
-                    break
-                for s in ready:
-                    data = s.recv(65536)
-                    if not data:
-                        return
-                    self.relayed += len(data)
-                    if s is up and pending_first is not None:
-                        pending_first += data
-                        if len(pending_first) < 4:
-                            continue
-                        (n,) = struct.unpack(">I", pending_first[:4])
-                        if len(pending_first) < 4 + n:
-                            continue
-                        header = json.loads(pending_first[4:4 + n])
-                        if "auth" in header:
-                            header["auth"] = [m for m in header["auth"] if not m.endswith("-PLUS")]
-                        out = json.dumps(header).encode()
-                        data = struct.pack(">I", len(out)) + out + pending_first[4 + n:]
-                        pending_first = None
-                    peer[s].sendall(data)
+            self._relay(down, up)
         except (OSError, ssl.SSLError, ValueError):
             pass
         finally:
@@ -101,6 +75,58 @@ class Proxy:
                     s.close()
                 except OSError:
                     pass
+
+    def _relay(self, down, up):
+        """Relays both ways until one side ends, then passes that end on.
+        One thread for both directions (an SSL object must not be read and
+        written from two threads at once), so no read may block: a TLS socket
+        is readable when only a record without data came (TLS 1.3 session
+        tickets), and a blocked read would hold up the other direction (the
+        client's first frame, under load)."""
+        peer = {down: up, up: down}
+        for s in peer:
+            s.settimeout(0)
+        pending_first = b"" if self.strip_plus else None  # upstream bytes before the hello reply
+        while True:
+            ready = [s for s in peer if s.pending()] or select.select(list(peer), [], [], 20)[0]
+            if not ready:
+                return
+            for s in ready:
+                try:
+                    data = s.recv(65536)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    continue  # no application data yet
+                if not data:
+                    self._pass_on_end(peer[s])
+                    return
+                self.relayed += len(data)
+                if s is up and pending_first is not None:
+                    pending_first += data
+                    if len(pending_first) < 4:
+                        continue
+                    (n,) = struct.unpack(">I", pending_first[:4])
+                    if len(pending_first) < 4 + n:
+                        continue
+                    header = json.loads(pending_first[4:4 + n])
+                    if "auth" in header:
+                        header["auth"] = [m for m in header["auth"] if not m.endswith("-PLUS")]
+                    out = json.dumps(header).encode()
+                    data = struct.pack(">I", len(out)) + out + pending_first[4 + n:]
+                    pending_first = None
+                peer[s].settimeout(20)
+                peer[s].sendall(data)
+                peer[s].settimeout(0)
+
+    @staticmethod
+    def _pass_on_end(other):
+        """The peer of `other` ended, and all it sent has been passed on:
+        half-close `other` (its FIN follows that data) and read it to its own
+        end, so that closing it is never a RST that could destroy the last
+        frame (the server's error) before the client read it."""
+        other.settimeout(20)
+        other.shutdown(socket.SHUT_WR)  # also drops TLS on it: the rest is only drained
+        while other.recv(65536):
+            pass
 
     def close(self):
         self.listener.close()
