@@ -34,7 +34,9 @@ struct fs_workers::waiter {
 fs_workers::fs_workers(unsigned threads)
     : threads_(pick(threads)), per_key_(std::max(1u, pick(threads) / 2)), pool_(pick(threads)) {}
 
-fs_workers::~fs_workers() {
+fs_workers::~fs_workers() { join(); }
+
+void fs_workers::join() {
   pool_.stop();
   pool_.join();
 }

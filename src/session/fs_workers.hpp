@@ -16,6 +16,7 @@
 // workers, the rest wait their turn, so one user's sessions stuck on slow
 // files never leave the other users without a worker.
 #pragma once
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,14 @@ class fs_workers {
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> run(F f) {
     using result = std::invoke_result_t<F&>;
+    ++busy_;
     co_return co_await asio::co_spawn(
-        pool_, [&f]() -> asio::awaitable<result> { co_return f(); }, asio::use_awaitable);
+        pool_,
+        [&f, this]() -> asio::awaitable<result> {
+          const busy_guard counted{busy_};
+          co_return f();
+        },
+        asio::use_awaitable);
   }
 
   /// The same, counted against `key` (a user): at most per_key() calls of
@@ -58,10 +65,21 @@ class fs_workers {
   }
 
   unsigned size() const noexcept { return threads_; }
+  /// Calls handed to a worker whose function has not returned yet (a disk
+  /// that hangs holds them forever).
+  unsigned busy() const noexcept { return busy_.load(); }
+  /// Stops the workers and waits for them; call once busy() is 0, while the
+  /// loops the calls resume on still exist (their last completions are
+  /// handed over there). The destructor does it too.
+  void join();
   unsigned per_key() const noexcept { return per_key_; }
 
  private:
   struct waiter;
+  struct busy_guard {
+    std::atomic<unsigned>& n;
+    ~busy_guard() { --n; }
+  };
   struct releaser {
     fs_workers& self;
     const void* key;
@@ -77,6 +95,7 @@ class fs_workers {
 
   unsigned threads_;
   unsigned per_key_;
+  std::atomic<unsigned> busy_{0};
   std::mutex mutex_;
   std::unordered_map<const void*, key_state> keys_;
   asio::thread_pool pool_;

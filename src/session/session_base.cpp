@@ -160,7 +160,11 @@ asio::awaitable<bool> session_base::login_failed(const std::string& user, std::s
 
 asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
   // Opening the home can block on a slow mount: on a worker.
-  const auto r = co_await fs([&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
+  // Counted against the user like every later call: logins stuck on a home
+  // that hangs hold at most the user's share of the workers.
+  const auto state = ctx_.users.get(user);
+  const auto r = co_await fs_workers_.run(
+      state.get(), [&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
   if (r == login_refusal::none) {
     logged_in_ = true;
     touch();
