@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <xxhash.h>
 
+#include "proto/hex.hpp"
 #include "transfer/xxh3_kernels.hpp"
 #include "vfs/file_io.hpp"
 
@@ -17,13 +18,7 @@ namespace ferry::transfer {
 namespace {
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xf];
-  }
-  return out;
+  return proto::to_hex({reinterpret_cast<const char*>(p), n});
 }
 
 /// libxxhash's build, for CPUs without the wider kernels.

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "proto/hex.hpp"
+
 namespace ferry::vfs {
 namespace {
 
@@ -32,35 +34,6 @@ std::string stamp(const struct stat& st) {
   return out;
 }
 
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-/// Lowercase hex to bytes; nullopt when it is not (even-length) hex.
-std::optional<std::string> unhex(std::string_view hex) {
-  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 0xf];
-  }
-  return out;
-}
-
 /// Stores the xattr; with `may_grow` false, removes it again when it made the
 /// file's allocation grow.
 void store(int fd, std::string_view algo, const struct stat& st, std::string_view hex, bool may_grow) {
@@ -69,7 +42,7 @@ void store(int fd, std::string_view algo, const struct stat& st, std::string_vie
   // is written on it.
   struct stat now {};
   if (st.st_nlink != 1 || ::fstat(fd, &now) != 0 || now.st_nlink != 1) return;
-  const auto raw = unhex(hex);
+  const auto raw = proto::from_hex(hex);
   if (!raw) return;
   const std::string value = stamp(st) + *raw;
   const std::string name = attr_name(algo);
@@ -88,7 +61,7 @@ std::optional<std::string> load_cached_digest(int fd, std::string_view algo, con
   const std::string_view value(buf.data(), static_cast<std::size_t>(n));
   // Anything else (another size or mtime, the old text form) is no digest.
   if (value.size() <= stamp_bytes || !value.starts_with(stamp(st))) return std::nullopt;
-  return to_hex(value.substr(stamp_bytes));
+  return proto::to_hex(value.substr(stamp_bytes));
 }
 
 void store_cached_digest(int fd, std::string_view algo, const struct stat& st, std::string_view hex) {
