@@ -34,31 +34,32 @@ errc make_dir(nav_state& st, std::string_view path, bool parents) {
   return e;
 }
 
-errc remove_dir(nav_state& st, std::string_view path) {
+namespace {
+
+/// Runs `op` (a jail operation that reports what it changed) under the
+/// ledger's change lock and applies what it measured.
+template <class Op>
+errc measured(nav_state& st, Op op) {
   auto& quota = fresh_quota(st);
   const auto changes = quota.lock_changes();
-  vfs::usage_change gone;
-  const auto e = st.jail->remove_dir(path, &gone);
-  quota.apply(gone);
+  vfs::usage_change c;
+  const auto e = op(c);
+  quota.apply(c);
   return e;
+}
+
+}  // namespace
+
+errc remove_dir(nav_state& st, std::string_view path) {
+  return measured(st, [&](vfs::usage_change& c) { return st.jail->remove_dir(path, &c); });
 }
 
 errc remove_file(nav_state& st, std::string_view path) {
-  auto& quota = fresh_quota(st);
-  const auto changes = quota.lock_changes();
-  vfs::usage_change gone;
-  const auto e = st.jail->remove_file(path, &gone);
-  quota.apply(gone);
-  return e;
+  return measured(st, [&](vfs::usage_change& c) { return st.jail->remove_file(path, &c); });
 }
 
 errc rename(nav_state& st, std::string_view from, std::string_view to) {
-  auto& quota = fresh_quota(st);
-  const auto changes = quota.lock_changes();
-  vfs::usage_change moved;
-  const auto e = st.jail->rename(from, to, &moved);
-  quota.apply(moved);
-  return e;
+  return measured(st, [&](vfs::usage_change& c) { return st.jail->rename(from, to, &c); });
 }
 
 }  // namespace ferry::session
