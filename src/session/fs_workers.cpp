@@ -32,7 +32,7 @@ struct fs_workers::waiter {
 };
 
 fs_workers::fs_workers(unsigned threads)
-    : threads_(pick(threads)), per_key_(std::max(1u, pick(threads) / 2)), pool_(pick(threads)) {}
+    : threads_(pick(threads)), pool_(pick(threads)) {}
 
 fs_workers::~fs_workers() { join(); }
 
@@ -46,7 +46,7 @@ asio::awaitable<void> fs_workers::acquire(const void* key) {
   {
     std::lock_guard lock(mutex_);
     auto& k = keys_[key];
-    if (k.running < per_key_) {
+    if (k.running < per_key()) {
       ++k.running;
       co_return;
     }

@@ -16,6 +16,7 @@
 // workers, the rest wait their turn, so one user's sessions stuck on slow
 // files never leave the other users without a worker.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -57,8 +58,10 @@ class fs_workers {
 
   /// The same, counted against `key` (a user): at most per_key() calls of
   /// one key run at once; more wait, in order, for one of them to finish.
+  /// A null key (no user yet) is not counted.
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> run(const void* key, F f) {
+    if (key == nullptr) co_return co_await run(std::move(f));
     co_await acquire(key);
     const releaser done{*this, key};
     co_return co_await run(std::move(f));
@@ -72,7 +75,7 @@ class fs_workers {
   /// loops the calls resume on still exist (their last completions are
   /// handed over there). The destructor does it too.
   void join();
-  unsigned per_key() const noexcept { return per_key_; }
+  unsigned per_key() const noexcept { return std::max(1u, threads_ / 2); }
 
  private:
   struct waiter;
@@ -94,7 +97,6 @@ class fs_workers {
   void release(const void* key);
 
   unsigned threads_;
-  unsigned per_key_;
   std::atomic<unsigned> busy_{0};
   std::mutex mutex_;
   std::unordered_map<const void*, key_state> keys_;
@@ -108,7 +110,6 @@ class fs_lane {
   fs_lane(fs_workers& fs, const void* key) : fs_(&fs), key_(key) {}
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> run(F f) const {
-    if (key_ == nullptr) return fs_->run(std::move(f));
     return fs_->run(key_, std::move(f));
   }
 
