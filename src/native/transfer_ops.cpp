@@ -231,29 +231,24 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.resume = resume && !inline_put;
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
-  if (inline_put && decoder_.buffered() >= body) {
-    // The whole small file came with its header (pipelined small files do):
-    // one trip to a worker opens, writes and commits it.
-    const auto bytes = decoder_.take_body(body);
-    errc begun = errc::ok, e = errc::ok;
-    std::uint64_t written = 0;
-    co_await fs([&] {
-      begun = transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up);
-      if (begun != errc::ok) return;
-      std::string actual;
-      e = up->write(bytes.data(), bytes.size());
-      if (e == errc::ok) e = up->commit(*digest, actual);
-      else up->abort(true);  // an inline put cannot be resumed: drop its part
-      written = up->written();
-      up.reset();  // its descriptor is closed here too
-    });
-    if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
-    log_transfer(*path, true, written, started, e == errc::ok);
-    if (e != errc::ok) co_return co_await send_failure(id, e, *path);
-    co_return co_await send(proto::reply(id, 201));
-  }
-  const auto begun = co_await fs(
-      [&] { return transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up); });
+  // A small file whose body came with its header (pipelined small files do)
+  // is written and committed in the same trip to a worker that opens it.
+  const bool whole = inline_put && decoder_.buffered() >= body;
+  const auto bytes = whole ? decoder_.take_body(body) : std::string_view();
+  errc failure = errc::ok;
+  const auto finish_inline = [&] {
+    std::string actual;
+    if (failure == errc::ok) failure = up->commit(*digest, actual);
+    else up->abort(true);  // an inline put cannot be resumed: drop its part
+  };
+  const auto begun = co_await fs([&] {
+    const auto e = transfer::upload::begin(*login_.jail, session::fresh_quota(nav_), *ctx_.locks, ur, up);
+    if (e == errc::ok && whole) {
+      failure = up->write(bytes.data(), bytes.size());
+      finish_inline();
+    }
+    return e;
+  });
   if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
   while (up->prefix_left() > 0) {
     if (!co_await fs([&] { return up->hash_prefix(hash_slice); }))
@@ -267,18 +262,15 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     uploads_.emplace(id, std::move(ou));
     co_return co_await send(r);
   }
-  errc failure = errc::ok;
-  if (!co_await receive_body(up.get(), failure)) {
-    // Cut mid-body: an inline put is never resumed, so its part goes too.
-    co_await fs([&] { up->abort(true); });
-    log_transfer(*path, true, up->written(), started, false);
-    co_return false;
+  if (!whole) {
+    if (!co_await receive_body(up.get(), failure)) {
+      // Cut mid-body: an inline put is never resumed, so its part goes too.
+      co_await fs([&] { up->abort(true); });
+      log_transfer(*path, true, up->written(), started, false);
+      co_return false;
+    }
+    co_await fs(finish_inline);
   }
-  std::string actual;
-  co_await fs([&] {
-    if (failure == errc::ok) failure = up->commit(*digest, actual);
-    else up->abort(true);  // an inline put cannot be resumed: drop its part
-  });
   log_transfer(*path, true, up->written(), started, failure == errc::ok);
   if (failure != errc::ok) co_return co_await send_failure(id, failure, *path);
   co_return co_await send(proto::reply(id, 201));
