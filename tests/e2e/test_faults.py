@@ -535,6 +535,20 @@ def _check_restored(srv, user, moved):
     assert (srv.home(user) / "back.txt").read_bytes() == b"back"
 
 
+def _check_home_gone_harmless(srv, demo, tag, before, home, moved, moved_before, problems):
+    """After requests against a home that went away: ferryd is up and serves
+    another user, nothing was created elsewhere, the home was not recreated,
+    and nothing was written into a home renamed away (that one a problem)."""
+    srv.assert_alive()
+    _others_still_served(srv, demo, tag)
+    _nothing_created_elsewhere(srv, before)
+    assert not home.exists(), "the server recreated the home"
+    if moved is not None:
+        written = _diff(moved_before, _snapshot(moved, set()))
+        if written:
+            problems.append(f"written into the renamed-away home: {written}")
+
+
 def _ferry_login_refusal_problems(srv, local, user, problems):
     """The real client, as the user whose home is gone: exit 1, and the
     reason (the server's message) should reach the user."""
@@ -602,13 +616,7 @@ def test_native_home_removed_under_live_session(srv, local, how):
         accepted = {k: v for k, v in got.items() if not _clear(v)}
         if accepted:
             problems.append(f"requests answered as if the home were there: {accepted}")
-        srv.assert_alive()
-        _others_still_served(srv, demo, f"alive-{how}")
-        _nothing_created_elsewhere(srv, before)
-        assert not home.exists(), "the server recreated the home"
-        if moved is not None and _diff(moved_before, _snapshot(moved, set())):
-            problems.append(f"written into the renamed-away home: "
-                            f"{_diff(moved_before, _snapshot(moved, set()))}")
+        _check_home_gone_harmless(srv, demo, f"alive-{how}", before, home, moved, moved_before, problems)
         # a new login is refused, with a message
         n = srv.connect()
         try:
@@ -690,13 +698,8 @@ def test_ftp_home_removed_under_live_session(srv, local, how):
         accepted = {k: v for k, v in got.items() if k not in refused}
         if accepted:
             problems.append(f"commands answered as if the home were there: {accepted}")
-        srv.assert_alive()
-        _others_still_served(srv, demo, f"ftp-alive-{how}")
-        _nothing_created_elsewhere(srv, before)
-        assert not home.exists(), "the server recreated the home"
-        if moved is not None and _diff(moved_before, _snapshot(moved, set())):
-            problems.append(f"written into the renamed-away home: "
-                            f"{_diff(moved_before, _snapshot(moved, set()))}")
+        _check_home_gone_harmless(srv, demo, f"ftp-alive-{how}", before, home, moved, moved_before,
+                                  problems)
         n = ftp_util.ftp_connect(srv, user, login=False)
         try:
             with pytest.raises(ftplib.Error) as e:
