@@ -12,6 +12,7 @@
 #include "auth/scram.hpp"
 #include "term/password_prompt.hpp"
 #include "server/admin.hpp"
+#include "server/ctl_client.hpp"
 #include "server/privileges.hpp"
 #include "server/self_signed.hpp"
 #include "session/config.hpp"
@@ -111,7 +112,26 @@ int main(int argc, char** argv) {
   bool allow_root = false;
   serve->add_flag("--allow-root", allow_root, "serve as root when ROOT is root's (not recommended)");
 
+  auto* ctl = app.add_subcommand("ctl", "talk to the running server through ROOT/ctl.sock (root or the service user)");
+  ctl->add_option("--root", root, "server root")->required();
+  ferry::server::ctl_command ctl_cmd;
+  ctl->add_flag("--json", ctl_cmd.json, "print the answer as JSON (for scripts)");
+  ctl->require_subcommand(1);
+  ctl->fallthrough();
+  ctl->add_subcommand("sessions", "list the live sessions and their transfers");
+  auto* kick = ctl->add_subcommand("kick", "close a session (by ID) or all of a user's sessions now; uploads stay resumable");
+  kick->add_option("TARGET", ctl_cmd.target, "session ID or user name")->required();
+  ctl->add_subcommand("stats", "counters: sessions, logins, bytes, transfers, uptime");
+  ctl->add_subcommand("reload", "like SIGHUP: accounts, TLS certificate, ferryd.toml");
+  ctl->add_subcommand("drain", "like SIGTERM: stop accepting, let transfers finish, exit");
+  for (auto* c : ctl->get_subcommands({})) c->fallthrough();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*ctl) {
+    ctl_cmd.op = ctl->get_subcommands().front()->get_name();
+    return ferry::server::run_ctl(root, ctl_cmd, std::cout, std::cerr);
+  }
 
   if (*init) {
     if (auto e = ferry::server::init_root(root, !no_tls); !e.empty()) return fail(e);
@@ -153,31 +173,43 @@ int main(int argc, char** argv) {
   // serve
   spdlog::set_default_logger(spdlog::stderr_color_mt("ferryd"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  ferry::session::config cfg;
-  cfg.root = root;
-  std::string error;
+  // The same steps at start and at every reload (SIGHUP, ctl reload): the
+  // file, then the command line's overrides on top.
   const bool explicit_config = !config_file.empty();
-  if (!cfg.load(explicit_config ? config_file : (cfg.root / "ferryd.toml").string(),
-                explicit_config, error))
-    return fail(error);
-  if (!listen.empty()) {
-    auto ep = ferry::session::parse_endpoint(listen);
-    if (!ep) return fail("--listen must be HOST:PORT, got '" + listen + "'");
-    cfg.listen = *ep;
-  }
-  if (serve->count("--threads")) cfg.threads = threads;
-  if (!ftp_listen.empty()) {
-    auto ep = ferry::session::parse_endpoint(ftp_listen);
-    if (!ep) return fail("--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'");
-    cfg.ftp.listen = *ep;
-  }
-  if (!ftps_listen.empty()) {
-    auto ep = ferry::session::parse_endpoint(ftps_listen);
-    if (!ep) return fail("--ftps-listen must be HOST:PORT, got '" + ftps_listen + "'");
-    cfg.ftp.implicit_listen = *ep;
-  }
+  const bool threads_set = serve->count("--threads") > 0;
+  auto load_config = [=](ferry::session::config& cfg, std::string& error) {
+    cfg = ferry::session::config{};
+    cfg.root = root;
+    if (!cfg.load(explicit_config ? config_file : (cfg.root / "ferryd.toml").string(), explicit_config, error))
+      return false;
+    if (!listen.empty()) {
+      auto ep = ferry::session::parse_endpoint(listen);
+      if (!ep) return error = "--listen must be HOST:PORT, got '" + listen + "'", false;
+      cfg.listen = *ep;
+    }
+    if (threads_set) cfg.threads = threads;
+    if (!ftp_listen.empty()) {
+      auto ep = ferry::session::parse_endpoint(ftp_listen);
+      if (!ep) return error = "--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'", false;
+      cfg.ftp.listen = *ep;
+    }
+    if (!ftps_listen.empty()) {
+      auto ep = ferry::session::parse_endpoint(ftps_listen);
+      if (!ep) return error = "--ftps-listen must be HOST:PORT, got '" + ftps_listen + "'", false;
+      cfg.ftp.implicit_listen = *ep;
+    }
+    return true;
+  };
+  ferry::session::config cfg;
+  std::string error;
+  if (!load_config(cfg, error)) return fail(error);
   try {
     ferry::server::server srv(cfg);
+    srv.set_config_loader(load_config);
+    // Whom the server will run as decides who owns the admin socket: it is
+    // created now (the root may be root's) and given to that account.
+    const auto plan = ferry::server::plan_privileges(static_cast<unsigned>(::geteuid()), cfg.user, cfg.root, allow_root);
+    srv.bind_ctl(plan.change, plan.uid, plan.gid, plan.change ? plan.uid : static_cast<unsigned>(::geteuid()));
     const auto ep = srv.bind();
     const auto a = ep.address();
     std::printf("ferryd listening on %s:%u\n",
@@ -192,8 +224,8 @@ int main(int argc, char** argv) {
       std::printf("ferryd ftps listening on %s:%u\n",
                   (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
     }
+    srv.bind_metrics();
     // Listeners are bound (a low port needs root): now become the service user.
-    const auto plan = ferry::server::plan_privileges(static_cast<unsigned>(::geteuid()), cfg.user, cfg.root, allow_root);
     ferry::server::drop_privileges(plan);
     if (plan.change) spdlog::info("serving as {} (uid {}, gid {}): root privileges dropped", plan.name, plan.uid, plan.gid);
     if (plan.as_root) spdlog::warn("serving as root (--allow-root): every user's files are one bug away from the whole system");

@@ -101,6 +101,7 @@ asio::awaitable<bool> ftp_session::greet() {
 asio::awaitable<void> ftp_session::farewell(ending why) {
   if (why == ending::timeout) co_await reply(421, "Timeout.");
   else if (why == ending::shutdown) co_await reply(421, "Server shutting down.");
+  else if (why == ending::kicked) co_await reply(421, "Closed by the server administrator.");
 }
 
 asio::awaitable<bool> ftp_session::send_raw(std::string text) {

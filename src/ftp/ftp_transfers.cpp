@@ -303,9 +303,14 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t n = f.size - offset;
   std::uint64_t sent = 0;
+  transfer_begin(*p, false, f.size, offset);
   const bool ok = co_await with_abort_watch(session::send_file(
       lane(), *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
-      [this] { touch(); }, sent));
+      [this, &sent] {
+        touch();
+        activity().set_done(sent);
+      },
+      sent));
   close_data(*data);
   // Rewritten while it was sent: the client got a mix of two versions (or a
   // short file). FTP has no digest to tell; the reply must.

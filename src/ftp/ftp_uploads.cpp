@@ -190,6 +190,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     co_return co_await refuse_data();
   }
   const auto started = std::chrono::steady_clock::now();
+  transfer_begin(*p, true, 0, up->offset());
   errc failure = errc::ok;
   bool eof = false;
   auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
@@ -209,6 +210,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
       }
       if (ec) co_return false;
       touch();
+      activity().add(n);
       disk.queue({buf.data(), n});
       if (pace.active()) co_await pace.wait(n);
     }

@@ -114,6 +114,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   head["offset"] = offset;
   head["body"] = n;
   out_ += proto::encode_frame(head);
+  transfer_begin(path, false, file.size, offset);
 
   const bool paced = pacing().active();
   bool ok = true;
@@ -125,10 +126,16 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     ok = co_await session::read_file_at(lane(), file.fd.get(), out_.data() + at, static_cast<std::size_t>(n), offset);
     if (ok && d) d->update(out_.data() + at, static_cast<std::size_t>(n));
     if (ok) sent = n;
+    activity().set_done(sent);
   } else {
     ok = co_await flush() &&
          co_await send_file(lane(), stream_, file.fd.get(), offset, n, d.get(), pacing(),
-                            ctx_.cfg.download_method == "sendfile", [this] { touch(); }, sent);
+                            ctx_.cfg.download_method == "sendfile",
+                            [this, &sent] {
+                              touch();
+                              activity().set_done(sent);
+                            },
+                            sent);
   }
   if (!ok) {
     // The header promised n bytes; a short body can only be signalled by
@@ -192,6 +199,7 @@ asio::awaitable<bool> native_session::receive_body(transfer::upload* up, errc& f
       chunk = {buf.data(), n};
     }
     touch();
+    activity().add(chunk.size());
     disk.queue(chunk);
     if (pacing().active()) co_await pacing().wait(chunk.size());
   }
@@ -263,6 +271,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     co_return co_await send(r);
   }
   if (!whole) {
+    transfer_begin(*path, true, size, 0);
     if (!co_await receive_body(up.get(), failure)) {
       // Cut mid-body: an inline put is never resumed, so its part goes too.
       co_await fs([&] { up->abort(true); });
@@ -283,6 +292,8 @@ asio::awaitable<bool> native_session::on_data(std::uint64_t id, const json&, std
     if (!co_await receive_body(nullptr, ignored)) co_return false;
     co_return co_await send_error(id, errc::bad_request, "no open upload with this id");
   }
+  const auto& up = *it->second->up;
+  transfer_begin(up.path(), true, up.offset() + up.written() + decoder_.body_remaining(), up.offset() + up.written());
   co_return co_await receive_body(it->second->up.get(), it->second->failure);
 }
 

@@ -10,8 +10,11 @@
 #include <thread>
 
 #include <asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/ctl_server.hpp"
+#include "server/metrics_server.hpp"
 #include "server/io_pool.hpp"
 #include "server/listener.hpp"
 #include "session/upload_slots.hpp"
@@ -46,7 +49,7 @@ bool kernel_offers_tls() {
 
 }  // namespace
 
-server::server(session::config cfg) {
+server::server(session::config cfg) : loaded_(cfg) {
   // OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer
   // that vanished must cost its session an EPIPE, not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
@@ -70,7 +73,7 @@ server::server(session::config cfg) {
   spdlog::info("descriptors: limit {}{}; up to {} sessions and {} open uploads", fds.now,
                fds.before != fds.now ? fmt::format(" (raised from {})", fds.before) : std::string(), cfg.max_sessions,
                uploads_cap);
-  ctx_ = std::make_unique<session::server_context>(std::move(cfg));
+  ctx_ = std::make_unique<session::server_context>(cfg);
   ctx_->open_uploads_cap = uploads_cap;
   std::string error;
   if (!ctx_->accounts->reload(error)) throw std::runtime_error(error);
@@ -87,7 +90,19 @@ server::server(session::config cfg) {
   pool_ = std::make_unique<io_pool>(ctx_->cfg.threads);
 }
 
-server::~server() = default;
+server::~server() {
+  if (drainer_.joinable()) drainer_.join();
+}
+
+void server::bind_ctl(bool chown, unsigned uid, unsigned gid, unsigned allowed_uid) {
+  ctl_ = std::make_unique<ctl_server>(pool_->first(), *ctx_, ctx_->cfg.root / "ctl.sock", allowed_uid, chown, uid, gid);
+}
+
+std::optional<asio::ip::tcp::endpoint> server::bind_metrics() {
+  if (!ctx_->cfg.metrics_listen) return std::nullopt;
+  metrics_ = std::make_unique<metrics_server>(pool_->first(), *ctx_, *ctx_->cfg.metrics_listen);
+  return metrics_->local_endpoint();
+}
 
 asio::ip::tcp::endpoint server::bind() {
   native_ = std::make_unique<listener>(*pool_, *ctx_, protocol::native, ctx_->cfg.listen);
@@ -106,30 +121,74 @@ std::optional<asio::ip::tcp::endpoint> server::bind_ftps() {
   return ftps_->local_endpoint();
 }
 
+void server::drain() {
+  if (draining()) return;
+  const auto timeout = ctx_->live.drain_timeout();
+  spdlog::info("draining {} session(s), up to {} s", ctx_->registry.count(), timeout.count());
+  if (native_) native_->close();
+  if (ftp_) ftp_->close();
+  if (ftps_) ftps_->close();
+  if (ctl_) ctl_->close();
+  if (metrics_) metrics_->close();
+  ctx_->registry.stop_all();
+  drainer_ = std::thread([this, deadline = std::chrono::steady_clock::now() + timeout] {
+    if (ctx_->registry.wait_idle(deadline)) spdlog::info("all sessions finished; stopping");
+    else if (std::chrono::steady_clock::now() >= deadline)
+      spdlog::warn("{} session(s) still busy after the drain timeout; stopping anyway", ctx_->registry.count());
+    else spdlog::warn("{} session(s) still busy; stopping now", ctx_->registry.count());
+    pool_->stop();
+  });
+}
+
+void server::reload() {
+  reload_report_.clear();
+  const auto report = [this](spdlog::level::level_enum level, std::string line) {
+    spdlog::log(level, "{}", line);
+    reload_report_.push_back(std::move(line));
+  };
+  std::string error;
+  if (ctx_->accounts->reload(error)) report(spdlog::level::info, "accounts reloaded");
+  else report(spdlog::level::err, "reload failed: " + error);
+  // New sessions get the renewed certificate; running ones keep theirs.
+  if (ctx_->tls.enabled()) {
+    if (ctx_->tls.reload(error)) log_certificate(*ctx_->tls.current(), "TLS certificate reloaded", ctx_->cfg.root / ctx_->cfg.tls.key);
+    else report(spdlog::level::err, "TLS reload failed (keeping the old certificate): " + error);
+  }
+  if (!load_config_) return;
+  session::config next;
+  if (!load_config_(next, error)) {
+    report(spdlog::level::err, "settings not reloaded (keeping the running ones): " + error);
+    return;
+  }
+  const auto changes = session::diff_settings(loaded_, next);
+  if (changes.empty()) report(spdlog::level::info, "settings unchanged");
+  for (const auto& c : changes) {
+    if (c.live) report(spdlog::level::info, fmt::format("setting {} changed: {} -> {}", c.name, c.before, c.after));
+    else report(spdlog::level::warn, fmt::format("setting {} changed: {} -> {} (needs a restart; still {})", c.name, c.before, c.after, c.before));
+  }
+  // Only the live settings move; the others keep being reported until a restart.
+  ctx_->apply_live(next);
+  loaded_.idle_timeout = next.idle_timeout;
+  loaded_.login_timeout = next.login_timeout;
+  loaded_.drain_timeout = next.drain_timeout;
+  loaded_.max_auth_attempts = next.max_auth_attempts;
+  loaded_.ban_after = next.ban_after;
+  loaded_.ban_seconds = next.ban_seconds;
+  loaded_.rate = next.rate;
+}
+
 int server::run() {
   auto& loop = pool_->first();
-  std::thread drainer;  // waits on the gate off the event loops
   asio::signal_set stop_signals(loop, SIGINT, SIGTERM);
   std::function<void(const std::error_code&, int)> on_stop = [&](const std::error_code& ec, int sig) {
     if (ec) return;
-    if (drainer.joinable()) {
+    if (draining()) {
       spdlog::warn("signal {} again: stopping now", sig);
       ctx_->registry.release_waiters();  // the drainer stops the pool at once
       return;
     }
-    const auto timeout = ctx_->cfg.shutdown_timeout;
-    spdlog::info("signal {}: draining {} session(s), up to {} s", sig, ctx_->registry.count(), timeout.count());
-    if (native_) native_->close();
-    if (ftp_) ftp_->close();
-    if (ftps_) ftps_->close();
-    ctx_->registry.stop_all();
-    drainer = std::thread([this, deadline = std::chrono::steady_clock::now() + timeout] {
-      if (ctx_->registry.wait_idle(deadline)) spdlog::info("all sessions finished; stopping");
-      else if (std::chrono::steady_clock::now() >= deadline)
-        spdlog::warn("{} session(s) still busy after the shutdown timeout; stopping anyway", ctx_->registry.count());
-      else spdlog::warn("{} session(s) still busy; stopping now", ctx_->registry.count());
-      pool_->stop();
-    });
+    spdlog::info("signal {}", sig);
+    drain();
     stop_signals.async_wait(on_stop);
   };
   stop_signals.async_wait(on_stop);
@@ -137,18 +196,28 @@ int server::run() {
   asio::signal_set hup(loop, SIGHUP);
   std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
     if (ec) return;
-    std::string error;
-    if (ctx_->accounts->reload(error)) spdlog::info("accounts reloaded");
-    else spdlog::error("reload failed: {}", error);
-    // New sessions get the renewed certificate; running ones keep theirs.
-    if (ctx_->tls.enabled()) {
-      if (ctx_->tls.reload(error)) log_certificate(*ctx_->tls.current(), "TLS certificate reloaded", ctx_->cfg.root / ctx_->cfg.tls.key);
-      else spdlog::error("TLS reload failed (keeping the old certificate): {}", error);
-    }
+    spdlog::info("SIGHUP: reloading");
+    reload();
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
 
+  if (ctl_) {
+    ctl_->start({[this](nlohmann::json& reply) {
+                   reload();
+                   reply["report"] = reload_report_;
+                 },
+                 [this] {
+                   const bool was = draining();
+                   drain();
+                   return !was;
+                 }});
+  }
+  if (metrics_) {
+    metrics_->start();
+    const auto ep = metrics_->local_endpoint();
+    spdlog::info("metrics on http://{}:{}/metrics", ep.address().to_string(), ep.port());
+  }
   if (const auto tls = ctx_->tls.current()) {
     log_certificate(*tls, "TLS on: " + (ctx_->cfg.root / ctx_->cfg.tls.cert).string(), ctx_->cfg.root / ctx_->cfg.tls.key);
     // Encryption runs in user space here; say whether the kernel could take
@@ -175,7 +244,8 @@ int server::run() {
                  ftps_->local_endpoint().port());
   }
   pool_->run();
-  if (drainer.joinable()) drainer.join();
+  if (drainer_.joinable()) drainer_.join();
+  if (ctl_) ctl_->close();
   if (const auto held = ctx_->fs.busy(); held > 0) {
     // A disk that hangs holds these calls, maybe forever: waiting for them
     // would keep the server from stopping, and destroying the loops they

@@ -1,12 +1,18 @@
-// The ferryd server, the top floor: binds the native and FTP listeners,
-// spreads sessions over the io_context pool, and handles signals — SIGHUP
-// reloads the accounts; SIGINT/SIGTERM drain: stop accepting, ask every
-// session to finish (idle ones close at once, transfers run to their end),
-// wait up to shutdown_timeout, then stop. A second signal stops at once.
-// Construct, bind(), bind_ftp(), then run() on the main thread.
+// The ferryd server, the top floor: binds the native and FTP listeners, the
+// admin socket and the metrics responder, spreads sessions over the
+// io_context pool, and handles signals — SIGHUP (and `ctl reload`) reloads
+// accounts, certificate and ferryd.toml; SIGINT/SIGTERM (and `ctl drain`)
+// drain: stop accepting, ask every session to finish (idle ones close at
+// once, transfers run to their end), wait up to drain_timeout, then stop. A
+// second signal stops at once.
+// Construct, bind_ctl(), bind(), bind_ftp()..., then run() on the main thread.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <asio/ip/tcp.hpp>
 
@@ -20,6 +26,8 @@ namespace ferry::server {
 
 class io_pool;
 class listener;
+class ctl_server;
+class metrics_server;
 
 class server {
  public:
@@ -33,8 +41,30 @@ class server {
   std::optional<asio::ip::tcp::endpoint> bind_ftp();
   /// Binds the implicit FTPS listener when configured.
   std::optional<asio::ip::tcp::endpoint> bind_ftps();
+  /// Creates ROOT/ctl.sock (ctl_server.hpp): given to uid/gid when `chown`
+  /// (before root is dropped); root and `allowed_uid` may connect. Throws
+  /// std::runtime_error when another ferryd serves the root.
+  void bind_ctl(bool chown, unsigned uid, unsigned gid, unsigned allowed_uid);
+  /// Binds the metrics responder when metrics_listen is set.
+  std::optional<asio::ip::tcp::endpoint> bind_metrics();
+  /// How reload() re-reads the settings (ferryd.toml with the command line's
+  /// overrides on top); without it reload() leaves the settings alone.
+  using config_loader = std::function<bool(session::config&, std::string&)>;
+  void set_config_loader(config_loader load) { load_config_ = std::move(load); }
   /// Serves until a stop signal and the drain after it; returns the exit status.
   int run();
+
+  /// SIGHUP and `ctl reload`: re-reads the accounts, the TLS certificate and
+  /// the settings; applies the settings that can change live and logs the
+  /// others as needing a restart. On the first loop.
+  void reload();
+  /// What the last reload() did, one line each (for the ctl reply).
+  const std::vector<std::string>& reload_report() const { return reload_report_; }
+  /// SIGTERM and `ctl drain`: closes the listeners, asks every session to
+  /// finish and stops the loops once they have, or at drain_timeout. Does
+  /// nothing when already draining. On the first loop.
+  void drain();
+  bool draining() const { return drainer_.joinable(); }
 
  private:
   // Declared first, destroyed last: sessions still running when the pool is
@@ -44,6 +74,14 @@ class server {
   std::unique_ptr<listener> native_;
   std::unique_ptr<listener> ftp_;
   std::unique_ptr<listener> ftps_;
+  std::unique_ptr<ctl_server> ctl_;
+  std::unique_ptr<metrics_server> metrics_;
+  std::thread drainer_;  ///< waits on the gate off the event loops
+  /// The settings as loaded (before the descriptor budget trimmed them), with
+  /// the live ones reloaded: what a reload compares against.
+  session::config loaded_;
+  config_loader load_config_;
+  std::vector<std::string> reload_report_;
 };
 
 }  // namespace ferry::server

@@ -179,9 +179,14 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     listen = *ep;
   }
   std::int64_t idle = idle_timeout.count(), login = login_timeout.count();
-  std::int64_t drain = shutdown_timeout.count();
+  // drain_timeout's old name stays accepted; both at once is ambiguous.
+  if (t.contains("drain_timeout") && t.contains("shutdown_timeout")) {
+    error = file.string() + ": drain_timeout and shutdown_timeout (its old name) are both set; keep drain_timeout";
+    return false;
+  }
+  std::int64_t drain = drain_timeout.count();
   if (!positive("threads", threads) || !positive("fs_workers", fs_workers) || !positive("idle_timeout", idle) ||
-      !positive("shutdown_timeout", drain) ||
+      !positive("drain_timeout", drain) || !positive("shutdown_timeout", drain) ||
       !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
       !positive("max_sessions_per_ip", max_sessions_per_ip) ||
       !positive("max_pending_logins", max_pending_logins) ||
@@ -209,6 +214,15 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     download_method = *s;
   }
+  if (auto v = t["metrics_listen"]; v) {
+    auto s = v.value_exact<std::string>();
+    auto ep = s ? (s->empty() ? std::optional<endpoint_spec>() : parse_endpoint(*s)) : std::nullopt;
+    if (!s || (!s->empty() && !ep)) {
+      error = file.string() + ": metrics_listen must be \"HOST:PORT\" (\"\" = off)";
+      return false;
+    }
+    metrics_listen = ep;
+  }
   if (auto v = t["user"]; v) {
     auto s = v.value_exact<std::string>();
     if (!s) {
@@ -220,7 +234,7 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
   if (!load_ftp(t, file, ftp, error) || !load_tls(t, file, tls, error)) return false;
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
-  shutdown_timeout = std::chrono::seconds(drain);
+  drain_timeout = std::chrono::seconds(drain);
   return true;
 }
 
@@ -234,7 +248,8 @@ std::string default_config_text() {
 # fs_workers = 0              # threads for filesystem calls that can block; 0 = 16
 # idle_timeout = 300          # seconds without a request before a session is closed
 # login_timeout = 30          # seconds to complete hello + authentication
-# shutdown_timeout = 30       # on SIGTERM: seconds running transfers get to finish
+# drain_timeout = 30          # SIGTERM / ctl drain: seconds running transfers get to finish
+#                             # (shutdown_timeout, its old name, is still accepted)
 # max_sessions = 1024         # whole server
 # max_sessions_per_ip = 128
 # max_pending_logins = 256    # connections not logged in yet: their own pool, so a
@@ -248,6 +263,7 @@ std::string default_config_text() {
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # max_files = 1000000         # names (files, dirs, links) per home, unless the account sets its own; 0 = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
+# metrics_listen = "127.0.0.1:9100"  # Prometheus GET /metrics; off unless set
 # user = ""                  # started as root: serve as this account; "" = the owner of the root
 
 # [tls]                       # TLS for both protocols (ferryd init creates the pair)

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ferry::session {
 
@@ -56,9 +58,10 @@ struct config {
   unsigned fs_workers = 0;
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds login_timeout{30};
-  /// SIGTERM/SIGINT: how long sessions busy with a transfer get to finish
-  /// before the server stops anyway (idle sessions close at once).
-  std::chrono::seconds shutdown_timeout{30};
+  /// SIGTERM/SIGINT/`ctl drain`: how long sessions busy with a transfer get
+  /// to finish before the server stops anyway (idle sessions close at once).
+  /// `shutdown_timeout` is its old name, still accepted.
+  std::chrono::seconds drain_timeout{30};
   unsigned max_sessions = 1024;                 ///< whole server
   unsigned max_sessions_per_ip = 128;
   /// Connections not logged in yet (their own pool: see session_limits).
@@ -81,6 +84,8 @@ struct config {
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";
+  /// Prometheus text metrics over HTTP (GET /metrics); off unless set.
+  std::optional<endpoint_spec> metrics_listen;
   /// The account ferryd serves as when started as root ("" = the owner of ROOT).
   std::string user;
   ftp_config ftp;
@@ -89,7 +94,21 @@ struct config {
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.
   bool load(const std::filesystem::path& file, bool required, std::string& error);
+
+  /// Every setting as (name, value text), names as in ferryd.toml ("ftp.listen"),
+  /// so two configs can be compared setting by setting (reload).
+  std::vector<std::pair<std::string, std::string>> describe() const;
 };
+
+/// One setting that differs between two configs.
+struct setting_change {
+  std::string name;
+  std::string before;
+  std::string after;
+  bool live = false;  ///< a reload applies it; else it needs a restart
+};
+/// The settings that differ from `before` to `after`, in describe() order.
+std::vector<setting_change> diff_settings(const config& before, const config& after);
 
 /// The text `ferryd init` writes: every setting, commented, at its default.
 std::string default_config_text();

@@ -15,6 +15,7 @@
 #include "session/account_cache.hpp"
 #include "session/config.hpp"
 #include "session/fs_workers.hpp"
+#include "session/server_stats.hpp"
 #include "session/session_registry.hpp"
 #include "session/tls_context.hpp"
 #include "session/user_state.hpp"
@@ -24,9 +25,30 @@
 
 namespace ferry::session {
 
+/// The settings a reload (SIGHUP, `ferryd ctl reload`) changes while sessions
+/// run: read at each use from any loop, so atomics. The rate and the ban
+/// policy live in their own thread-safe objects (global_rate, throttle).
+struct live_settings {
+  explicit live_settings(const config& c) { set(c); }
+  void set(const config& c) noexcept {
+    idle_timeout_s = c.idle_timeout.count();
+    login_timeout_s = c.login_timeout.count();
+    drain_timeout_s = c.drain_timeout.count();
+    max_auth_attempts = c.max_auth_attempts;
+    ban_after = c.ban_after;
+    ban_seconds = c.ban_seconds;
+  }
+  std::chrono::seconds idle_timeout() const noexcept { return std::chrono::seconds(idle_timeout_s.load()); }
+  std::chrono::seconds login_timeout() const noexcept { return std::chrono::seconds(login_timeout_s.load()); }
+  std::chrono::seconds drain_timeout() const noexcept { return std::chrono::seconds(drain_timeout_s.load()); }
+  std::atomic<std::int64_t> idle_timeout_s{0}, login_timeout_s{0}, drain_timeout_s{0};
+  std::atomic<unsigned> max_auth_attempts{0}, ban_after{0}, ban_seconds{0};
+};
+
 struct server_context {
   explicit server_context(config c)
       : cfg(std::move(c)),
+        live(cfg),
         accounts(std::make_unique<account_cache>(cfg.root / "accounts.toml")),
         registry({cfg.max_sessions, cfg.max_sessions_per_ip, cfg.max_pending_logins, cfg.max_pending_logins_per_ip}),
         global_rate(cfg.rate),
@@ -37,7 +59,16 @@ struct server_context {
 
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
 
+  /// As started (with the descriptor budget applied). Settings a reload may
+  /// change are read from `live` (and global_rate, throttle) instead.
   const config cfg;
+  live_settings live;
+  /// Applies the live settings of `c` (see config.hpp's diff_settings).
+  void apply_live(const config& c) {
+    live.set(c);
+    global_rate.set_rate(c.rate);
+    throttle.set_policy({c.ban_after, std::chrono::seconds(c.ban_seconds)});
+  }
   std::unique_ptr<account_source> accounts;
   auth::login_throttle throttle;
   session_registry registry;
@@ -51,6 +82,7 @@ struct server_context {
   std::atomic<unsigned> open_uploads{0};  ///< held by upload slots (upload_slots.hpp)
   unsigned open_uploads_cap = 0;          ///< set at start from the descriptor budget
   fs_workers fs{cfg.fs_workers};          ///< where blocking filesystem calls run
+  server_stats stats;                     ///< ctl stats and /metrics (server_stats.hpp)
 };
 
 /// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.

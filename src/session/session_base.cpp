@@ -35,19 +35,25 @@ session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, st
       peer_addr_(address_of(peer_)),
       service_(service),
       fs_workers_(ctx.fs),
-      timer_(socket_.get_executor()) {}
+      timer_(socket_.get_executor()),
+      activity_(std::make_shared<session_activity>(std::string(service), peer_)) {}
 
 session_base::~session_base() { ctx_.registry.close(id_); }
 
 asio::awaitable<void> session_base::run() {
   using namespace asio::experimental::awaitable_operators;
   spdlog::info("{} {} open from {}", service_, id_, peer_);
-  deadline_ = clock::now() + ctx_.cfg.login_timeout;
+  deadline_ = clock::now() + ctx_.live.login_timeout();
   // The gate may call from any thread: hop onto this session's loop, and do
   // nothing if the session has ended by then.
   ctx_.registry.on_stop(id_, [this, ex = socket_.get_executor(), alive = std::weak_ptr<bool>(alive_)] {
     asio::post(ex, [this, alive] {
       if (alive.lock()) request_stop();
+    });
+  });
+  ctx_.registry.publish(id_, activity_, [this, ex = socket_.get_executor(), alive = std::weak_ptr<bool>(alive_)] {
+    asio::post(ex, [this, alive] {
+      if (alive.lock()) kick();
     });
   });
   try {
@@ -120,7 +126,15 @@ bool session_base::off_loopback() const {
 }
 
 void session_base::touch() {
-  if (logged_in_) deadline_ = clock::now() + ctx_.cfg.idle_timeout;
+  activity_->touch(stream_.secure());
+  if (logged_in_) deadline_ = clock::now() + ctx_.live.idle_timeout();
+}
+
+void session_base::kick() {
+  // Like a timeout, but now: the watchdog ends and takes serve() (and any
+  // transfer in it) down with it. Uploads keep their part files.
+  kicked_ = true;
+  timer_.cancel();
 }
 
 void session_base::request_stop() {
@@ -130,6 +144,11 @@ void session_base::request_stop() {
 
 asio::awaitable<void> session_base::watchdog() {
   for (;;) {
+    if (kicked_) {
+      spdlog::warn("{} {}: kicked by the administrator (ferryd ctl kick)", service_, id_);
+      ending_ = ending::kicked;
+      co_return;
+    }
     if (stop_requested_ && !busy()) {
       spdlog::info("{} {}: closed for shutdown", service_, id_);
       ending_ = ending::shutdown;
@@ -147,15 +166,16 @@ asio::awaitable<void> session_base::watchdog() {
 
 asio::awaitable<bool> session_base::login_failed(const std::string& user, std::string_view reason) {
   ++failed_auths_;
+  ctx_.stats.logins_failed.fetch_add(1, std::memory_order_relaxed);
   const auto v = ctx_.throttle.record_failure(peer_addr_, user, clock::now());
   spdlog::warn("{} {}: login failed for user \"{}\" from {}{}{}; delaying {} ms", service_, id_, user,
                peer_addr_, reason.empty() ? "" : ": ", reason, v.delay.count());
   if (v.banned_now)
     spdlog::warn("ban: {} banned for {} s after {} failed logins (ban_after)", peer_addr_,
-                 ctx_.cfg.ban_seconds, ctx_.cfg.ban_after);
+                 ctx_.live.ban_seconds.load(), ctx_.live.ban_after.load());
   asio::steady_timer wait(socket_.get_executor(), v.delay);
   co_await wait.async_wait(use_nothrow);
-  co_return !v.banned_now && failed_auths_ < ctx_.cfg.max_auth_attempts;
+  co_return !v.banned_now && failed_auths_ < ctx_.live.max_auth_attempts.load();
 }
 
 asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
@@ -166,6 +186,7 @@ asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
   const auto r = co_await fs_workers_.run(
       state.get(), [&] { return open_user_login(ctx_, id_, user, peer_addr_, login_, nav_); });
   if (r == login_refusal::none) {
+    ctx_.stats.logins_ok.fetch_add(1, std::memory_order_relaxed);
     logged_in_ = true;
     touch();
   }
@@ -179,6 +200,8 @@ void session_base::log_transfer(const std::string& path, bool incoming, std::uin
   transfer::xfer_record r;
   r.end = std::time(nullptr);
   r.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  ctx_.stats.transfer_ended(incoming, bytes, r.seconds, complete);
+  activity_->end_transfer(path);
   r.host = peer_addr_;
   r.bytes = bytes;
   r.path = path;

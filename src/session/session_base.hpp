@@ -22,6 +22,7 @@
 #include "session/byte_stream.hpp"
 #include "session/fs_workers.hpp"
 #include "session/nav_state.hpp"
+#include "session/session_activity.hpp"
 #include "session/stream_io.hpp"
 #include "session/user_login.hpp"
 
@@ -46,7 +47,7 @@ class session_base {
   asio::awaitable<void> run();
 
  protected:
-  enum class ending { normal, timeout, shutdown };
+  enum class ending { normal, timeout, shutdown, kicked };
 
   /// First words (FTP's 220); false when the connection is already gone.
   virtual asio::awaitable<bool> greet() { co_return true; }
@@ -85,7 +86,15 @@ class session_base {
 
   /// The user's and the server's token buckets.
   pacer pacing() const;
-  /// One xferlog line for a transfer of this session.
+  /// A transfer starts: `ferryd ctl sessions` shows it until log_transfer()
+  /// of the same path. `size` 0 = unknown; `offset` where a resume starts.
+  void transfer_begin(const std::string& path, bool incoming, std::uint64_t size, std::uint64_t offset) {
+    activity_->begin_transfer(path, incoming, size, offset);
+  }
+  /// The live side of this session (transfer loops add their bytes to it).
+  session_activity& activity() noexcept { return *activity_; }
+  /// One xferlog line for a transfer of this session; it also counts the
+  /// transfer in the server's stats and ends it in activity().
   void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
                     clock::time_point started, bool complete);
 
@@ -106,6 +115,7 @@ class session_base {
   asio::awaitable<void> greet_and_serve();
   asio::awaitable<void> watchdog();
   void request_stop();
+  void kick();
   /// Ends the connection without a reset destroying replies in flight: FIN
   /// after what was sent, then drops what the client still sends, until its
   /// FIN, or until it has acknowledged everything, or a short bound.
@@ -120,9 +130,12 @@ class session_base {
   unsigned failed_auths_ = 0;
   bool logged_in_ = false;
   bool stop_requested_ = false;
+  bool kicked_ = false;
   ending ending_ = ending::normal;
   /// Lets a stop request posted by the gate notice that the session is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  /// Read by the admin socket from another thread (session_activity.hpp).
+  std::shared_ptr<session_activity> activity_;
 };
 
 }  // namespace ferry::session

@@ -17,7 +17,7 @@ std::uint64_t session_registry::open(const std::string& addr) {
   ++pending_per_addr_[addr];
   ++pending_;
   const auto id = next_id_++;
-  sessions_.emplace(id, info{addr, {}, {}, true});
+  sessions_.emplace(id, info{addr, {}, {}, {}, {}, true});
   return id;
 }
 
@@ -27,6 +27,42 @@ void session_registry::on_stop(std::uint64_t id, stopper stop) {
   if (it == sessions_.end()) return;
   it->second.stop = std::move(stop);
   if (stopping_) it->second.stop();
+}
+
+void session_registry::publish(std::uint64_t id, std::shared_ptr<const session_activity> activity,
+                               stopper kick) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  it->second.activity = std::move(activity);
+  it->second.kick = std::move(kick);
+}
+
+std::vector<session_registry::entry> session_registry::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<entry> out;
+  out.reserve(sessions_.size());
+  for (const auto& [id, s] : sessions_) out.push_back({id, s.user, s.activity});
+  return out;
+}
+
+bool session_registry::kick(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second.kick) return false;
+  it->second.kick();
+  return true;
+}
+
+std::size_t session_registry::kick_user(const std::string& user) {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (auto& [id, s] : sessions_)
+    if (s.user == user && s.kick) {
+      s.kick();
+      ++n;
+    }
+  return n;
 }
 
 bool session_registry::bind_user(std::uint64_t id, const std::string& user,

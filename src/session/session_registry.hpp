@@ -9,8 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "session/session_activity.hpp"
 
 namespace ferry::session {
 
@@ -47,6 +51,9 @@ class session_registry {
   /// The session no longer counts against its user's limit (it is closing;
   /// the connection still counts for the gate and the address limit).
   void unbind_user(std::uint64_t id);
+  /// What `ferryd ctl` sees of session `id`, and how it is closed at once
+  /// (`kick`: same rules as stopper — post only).
+  void publish(std::uint64_t id, std::shared_ptr<const session_activity> activity, stopper kick);
   /// The session has ended (its coroutine is done); wakes wait_idle().
   void close(std::uint64_t id);
   std::size_t count() const;
@@ -54,6 +61,19 @@ class session_registry {
   std::size_t pending() const;
   /// Logged-in sessions of `user`.
   unsigned user_count(const std::string& user) const;
+
+  /// One live session as the admin socket lists it.
+  struct entry {
+    std::uint64_t id = 0;
+    std::string user;   ///< "" while not logged in
+    std::shared_ptr<const session_activity> activity;  ///< null until published
+  };
+  /// Every live session, by id.
+  std::vector<entry> list() const;
+  /// Closes session `id` now (mid-transfer too); false when there is none.
+  bool kick(std::uint64_t id);
+  /// Closes every session of `user` now; returns how many.
+  std::size_t kick_user(const std::string& user);
 
   // The gate.
   /// Stops admitting: open() returns 0 from now on.
@@ -75,6 +95,8 @@ class session_registry {
     std::string addr;
     std::string user;
     stopper stop;
+    stopper kick;
+    std::shared_ptr<const session_activity> activity;
     bool pending = true;  ///< not logged in yet
   };
   void leave_pending(info& s);

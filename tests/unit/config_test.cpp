@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -41,7 +42,7 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.threads, d.threads);
   EXPECT_EQ(c.idle_timeout, d.idle_timeout);
   EXPECT_EQ(c.login_timeout, d.login_timeout);
-  EXPECT_EQ(c.shutdown_timeout, d.shutdown_timeout);
+  EXPECT_EQ(c.drain_timeout, d.drain_timeout);
   EXPECT_EQ(c.max_sessions, d.max_sessions);
   EXPECT_EQ(c.max_sessions_per_ip, d.max_sessions_per_ip);
   EXPECT_EQ(c.max_auth_attempts, d.max_auth_attempts);
@@ -131,18 +132,21 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 19 top-level keys, the
+  // The helper really did uncomment every setting: 20 top-level keys, the
   // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 34) << text;
+  ASSERT_EQ(settings, 35) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
   expect_top_level_defaults(c);
+  // Off by default, shown with an example address.
+  ASSERT_TRUE(c.metrics_listen);
+  EXPECT_EQ(c.metrics_listen->port, 9100);
   const ferry::session::ftp_config d;
   EXPECT_EQ(c.ftp.active, d.active);
   EXPECT_EQ(c.ftp.allow_plaintext, d.allow_plaintext);
@@ -212,7 +216,7 @@ TEST_F(Config, TopLevelValuesOverrideDefaults) {
 threads = 4
 idle_timeout = 60
 login_timeout = 5
-shutdown_timeout = 2
+drain_timeout = 2
 max_sessions = 10
 max_sessions_per_ip = 3
 max_auth_attempts = 7
@@ -227,7 +231,7 @@ download_method = "sendfile"
   EXPECT_EQ(c.threads, 4u);
   EXPECT_EQ(c.idle_timeout, 60s);
   EXPECT_EQ(c.login_timeout, 5s);
-  EXPECT_EQ(c.shutdown_timeout, 2s);
+  EXPECT_EQ(c.drain_timeout, 2s);
   EXPECT_EQ(c.max_sessions, 10u);
   EXPECT_EQ(c.max_sessions_per_ip, 3u);
   EXPECT_EQ(c.max_auth_attempts, 7u);
@@ -279,6 +283,8 @@ TEST_F(Config, BadTopLevelValuesNameFileAndKey) {
   expect_refused("idle_timeout = -1\n", "idle_timeout");
   expect_refused("login_timeout = -30\n", "login_timeout");
   expect_refused("shutdown_timeout = -2\n", "shutdown_timeout");
+  expect_refused("drain_timeout = -2\n", "drain_timeout");
+  expect_refused("metrics_listen = \"nope\"\n", "metrics_listen");
   expect_refused("threads = \"four\"\n", "threads");
   expect_refused("max_sessions = -1\n", "max_sessions");
   expect_refused("idle_timeout = 1.5\n", "idle_timeout");
@@ -375,3 +381,67 @@ TEST(ParseEndpoint, Refusals) {
 }
 
 }  // namespace
+
+TEST_F(Config, ShutdownTimeoutIsTheOldNameOfDrainTimeout) {
+  config c;
+  ASSERT_TRUE(load("shutdown_timeout = 7\n", c)) << error_;
+  EXPECT_EQ(c.drain_timeout, 7s);
+  config both;
+  EXPECT_FALSE(load("drain_timeout = 5\nshutdown_timeout = 7\n", both));
+  EXPECT_NE(error_.find("drain_timeout"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("shutdown_timeout"), std::string::npos) << error_;
+}
+
+TEST_F(Config, MetricsListenIsOffUnlessSet) {
+  config c;
+  ASSERT_TRUE(load("", c)) << error_;
+  EXPECT_FALSE(c.metrics_listen);
+  ASSERT_TRUE(load("metrics_listen = \"127.0.0.1:9100\"\n", c)) << error_;
+  ASSERT_TRUE(c.metrics_listen);
+  EXPECT_EQ(c.metrics_listen->host, "127.0.0.1");
+  EXPECT_EQ(c.metrics_listen->port, 9100);
+  config off;
+  ASSERT_TRUE(load("metrics_listen = \"\"\n", off)) << error_;
+  EXPECT_FALSE(off.metrics_listen);
+}
+
+TEST_F(Config, DiffNamesChangedSettingsAndWhichApplyLive) {
+  config a, b;
+  EXPECT_TRUE(ferry::session::diff_settings(a, b).empty());
+  b.idle_timeout = 60s;
+  b.listen.port = 7000;
+  b.rate = 1024;
+  b.ftp.active = true;
+  const auto d = ferry::session::diff_settings(a, b);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0].name, "listen");
+  EXPECT_FALSE(d[0].live);
+  EXPECT_EQ(d[0].before, "127.0.0.1:9021");
+  EXPECT_EQ(d[0].after, "127.0.0.1:7000");
+  EXPECT_EQ(d[1].name, "idle_timeout");
+  EXPECT_TRUE(d[1].live);
+  EXPECT_EQ(d[1].before, "300");
+  EXPECT_EQ(d[1].after, "60");
+  EXPECT_EQ(d[2].name, "rate");
+  EXPECT_TRUE(d[2].live);
+  EXPECT_EQ(d[3].name, "ftp.active");
+  EXPECT_FALSE(d[3].live);
+}
+
+TEST_F(Config, DescribeNamesEverySettingOfTheDefaultText) {
+  // Every key ferryd.toml can hold shows up in a reload's comparison.
+  const config c;
+  const auto names = c.describe();
+  const std::string text = uncomment(default_config_text());
+  const std::regex key(R"(^([a-z_]+) = )");
+  std::string section;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("[")) section = line.substr(1, line.find(']') - 1) + ".";
+    std::smatch m;
+    if (!std::regex_search(line, m, key)) continue;
+    const std::string name = section + m[1].str();
+    const bool found = std::any_of(names.begin(), names.end(), [&](const auto& p) { return p.first == name; });
+    EXPECT_TRUE(found) << name;
+  }
+}

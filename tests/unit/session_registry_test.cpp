@@ -163,3 +163,76 @@ TEST(SessionRegistry, UnbindFreesTheUserSlotButTheGateStillWaits) {
   EXPECT_FALSE(r.wait_idle(clock_type::now() + 10ms)) << "b is still live";
   r.close(b);
 }
+
+TEST(SessionRegistry, ListAndKickByIdAndByUser) {
+  session_registry r({0, 0});
+  const auto a = r.open("10.0.0.1"), b = r.open("10.0.0.1"), c = r.open("10.0.0.2");
+  std::atomic<int> kicked_a{0}, kicked_b{0}, kicked_c{0};
+  r.publish(a, std::make_shared<ferry::session::session_activity>("ferry", "10.0.0.1:1"), [&] { ++kicked_a; });
+  r.publish(b, std::make_shared<ferry::session::session_activity>("ftp", "10.0.0.1:2"), [&] { ++kicked_b; });
+  r.publish(c, std::make_shared<ferry::session::session_activity>("ftps", "10.0.0.2:3"), [&] { ++kicked_c; });
+  ASSERT_TRUE(r.bind_user(a, "alex", 0));
+  ASSERT_TRUE(r.bind_user(b, "alex", 0));
+  ASSERT_TRUE(r.bind_user(c, "bo", 0));
+  const auto list = r.list();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].id, a);
+  EXPECT_EQ(list[0].user, "alex");
+  EXPECT_EQ(list[1].activity->read().protocol, "ftp");
+  EXPECT_EQ(list[2].activity->read().peer, "10.0.0.2:3");
+
+  EXPECT_TRUE(r.kick(c));
+  EXPECT_EQ(kicked_c, 1);
+  EXPECT_FALSE(r.kick(999)) << "no such session";
+  EXPECT_EQ(r.kick_user("alex"), 2u);
+  EXPECT_EQ(kicked_a, 1);
+  EXPECT_EQ(kicked_b, 1);
+  EXPECT_EQ(r.kick_user("nobody"), 0u);
+  // A kick only asks: the sessions stay until they close themselves.
+  EXPECT_EQ(r.count(), 3u);
+  r.close(a);
+  EXPECT_EQ(r.list().size(), 2u);
+}
+
+TEST(SessionActivity, ShowsTheCurrentTransferUntilItEnds) {
+  ferry::session::session_activity act("ferry", "127.0.0.1:9");
+  EXPECT_FALSE(act.read().transferring);
+  act.begin_transfer("/a.bin", false, 1000, 100);
+  act.add(200);
+  act.add(50);
+  auto v = act.read();
+  EXPECT_TRUE(v.transferring);
+  EXPECT_EQ(v.path, "/a.bin");
+  EXPECT_FALSE(v.incoming);
+  EXPECT_EQ(v.size, 1000u);
+  EXPECT_EQ(v.offset, 100u);
+  EXPECT_EQ(v.done, 250u);
+  act.set_done(400);
+  EXPECT_EQ(act.read().done, 400u);
+  act.end_transfer("/other");  // another transfer's end does not clear this one
+  EXPECT_TRUE(act.read().transferring);
+  act.end_transfer("/a.bin");
+  EXPECT_FALSE(act.read().transferring);
+  EXPECT_TRUE(act.read().path.empty());
+}
+
+TEST(SessionActivity, ReadersOnOtherThreadsSeeNoTornPath) {
+  ferry::session::session_activity act("ferry", "p");
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      const auto v = act.read();
+      if (v.transferring) {
+        EXPECT_TRUE(v.path.empty() || v.path == "/aaaa" || v.path == "/bbbbbbbb") << v.path;
+      }
+    }
+  });
+  for (int i = 0; i < 20000; ++i) {
+    const std::string p = i % 2 ? "/aaaa" : "/bbbbbbbb";
+    act.begin_transfer(p, true, 0, 0);
+    act.add(1);
+    act.end_transfer(p);
+  }
+  stop = true;
+  reader.join();
+}
