@@ -91,10 +91,11 @@ bool read_exact(int fd, char* p, std::size_t n, std::string& error) {
 /// One request, one reply (header and body).
 bool call(int fd, const json& req, json& reply, std::string& body, std::string& error) {
   const auto frame = proto::encode_frame(req);
-  if (::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(frame.size())) {
-    error = std::string("send: ") + std::strerror(errno);
-    return false;
-  }
+  // A server that refuses the connection (403, 429) answers and closes at
+  // once, maybe before the request is sent: read its answer even then.
+  std::string send_error;
+  if (::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(frame.size()))
+    send_error = std::string("send: ") + std::strerror(errno);
   proto::frame_decoder dec;
   std::uint64_t n = 0;
   char buf[4096];
@@ -109,7 +110,7 @@ bool call(int fd, const json& req, json& reply, std::string& body, std::string& 
     if (got > 0) {
       dec.feed({buf, static_cast<std::size_t>(got)});
     } else if (got == 0) {
-      error = "the server closed the connection without an answer";
+      error = send_error.empty() ? "the server closed the connection without an answer" : send_error;
       return false;
     } else if (errno != EINTR) {
       error = errno == EAGAIN || errno == EWOULDBLOCK ? "no answer from the server within 30 s"

@@ -109,7 +109,7 @@ def test_sigterm_gives_up_at_the_shutdown_timeout(tmp_path, cleanup):
     part = part_path(srv.home("demo"), "stalled.bin")
     assert part.read_bytes() == b"x" * 1000, "the part file must stay for a resume"
     assert not (srv.home("demo") / "stalled.bin").exists()
-    assert "still busy after the shutdown timeout" in srv.log_path.read_text()
+    assert "still busy after the drain timeout" in srv.log_path.read_text()
     c.close()
 
 
