@@ -371,3 +371,36 @@ def test_drain_stops_with_exit_0_after_the_running_transfer(tmp_path, cleanup, l
     assert (local_dir / "big.bin").stat().st_size == 32 << 20
     assert srv.proc.wait(15) == 0
     assert "all sessions finished" in srv.log_path.read_text()
+
+
+def test_ftp_sessions_are_listed_and_kicked(ftp_server):
+    import threading
+
+    import ftp_util
+    ftp_server.clean_home("slow")
+    big_file(ftp_server.home("slow") / "f.bin", 32 << 20)
+    f = ftp_util.ftp_connect(ftp_server, user="slow", password=ftp_server.password("slow"))
+    got = []
+    errors = []
+
+    def retr():
+        try:
+            f.retrbinary("RETR f.bin", got.append)
+        except Exception as e:  # the kick cuts it
+            errors.append(e)
+
+    t = threading.Thread(target=retr)
+    t.start()
+    try:
+        s = wait_for(lambda: session_of(ftp_server.root, "slow", transferring=True), what="the FTP transfer")
+        assert s["protocol"] == "ftp" and s["transfer"]["path"] == "/f.bin", s
+        assert s["transfer"]["direction"] == "out" and s["transfer"]["size"] == 32 << 20, s
+        r = ctl(ftp_server.root, "kick", "slow")
+        assert r.returncode == 0 and "kicked 1" in r.stdout, (r.stdout, r.stderr)
+        t.join(15)
+        assert not t.is_alive(), "the kicked FTP transfer went on"
+        assert sum(map(len, got)) < 32 << 20
+        assert log_has(ftp_server, "kicked by the administrator")
+    finally:
+        t.join(15)
+        ftp_util.close_quietly(f)
