@@ -27,7 +27,7 @@ test: build
 SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DFERRY_WERROR=OFF
 # What TSan runs: the concurrency-relevant unit-test binaries (a binary not
 # written yet is skipped) and every end-to-end file (ctest labels).
-TSAN_UNIT = session_registry_test session_upload_slots_test session_fs_workers_test account_cache_test \
+TSAN_UNIT = session_registry_test session_server_stats_test session_upload_slots_test session_fs_workers_test account_cache_test \
   login_throttle_test quota_ledger_test path_locks_test rate_limiter_test native_session_test
 tsan_unit = $(foreach t,$(TSAN_UNIT),$(if $(wildcard tests/unit/$(t).cpp),$(t)))
 empty :=

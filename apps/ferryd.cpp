@@ -178,24 +178,28 @@ int main(int argc, char** argv) {
   const bool explicit_config = !config_file.empty();
   const bool threads_set = serve->count("--threads") > 0;
   auto load_config = [=](ferry::session::config& cfg, std::string& error) {
+    const auto bad = [&](const char* flag, const std::string& value) {
+      error = std::string(flag) + " must be HOST:PORT, got '" + value + "'";
+      return false;
+    };
     cfg = ferry::session::config{};
     cfg.root = root;
     if (!cfg.load(explicit_config ? config_file : (cfg.root / "ferryd.toml").string(), explicit_config, error))
       return false;
     if (!listen.empty()) {
       auto ep = ferry::session::parse_endpoint(listen);
-      if (!ep) return error = "--listen must be HOST:PORT, got '" + listen + "'", false;
+      if (!ep) return bad("--listen", listen);
       cfg.listen = *ep;
     }
     if (threads_set) cfg.threads = threads;
     if (!ftp_listen.empty()) {
       auto ep = ferry::session::parse_endpoint(ftp_listen);
-      if (!ep) return error = "--ftp-listen must be HOST:PORT, got '" + ftp_listen + "'", false;
+      if (!ep) return bad("--ftp-listen", ftp_listen);
       cfg.ftp.listen = *ep;
     }
     if (!ftps_listen.empty()) {
       auto ep = ferry::session::parse_endpoint(ftps_listen);
-      if (!ep) return error = "--ftps-listen must be HOST:PORT, got '" + ftps_listen + "'", false;
+      if (!ep) return bad("--ftps-listen", ftps_listen);
       cfg.ftp.implicit_listen = *ep;
     }
     return true;

@@ -74,6 +74,30 @@ def test_it_serves_as_the_owner_of_root(dropped, service_user):
     assert st.st_uid == service_user.pw_uid, "files are created as the service user"
 
 
+def test_the_admin_socket_belongs_to_the_service_user(dropped, service_user):
+    import stat
+    sock = dropped.root / "ctl.sock"
+    st = os.lstat(sock)
+    # Created while still root, then given away: the dropped server and its
+    # account can use it, nobody else.
+    assert (st.st_uid, st.st_gid) == (service_user.pw_uid, service_user.pw_gid)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv not installed")
+
+    def ctl_as(pw):
+        return subprocess.run([setpriv, f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups",
+                               conftest.FERRYD, "ctl", "--root", str(dropped.root), "stats"],
+                              capture_output=True, text=True, timeout=30)
+
+    r = ctl_as(service_user)
+    assert r.returncode == 0 and "logins" in r.stdout, r.stderr
+    assert conftest.run_ferryd("ctl", "--root", dropped.root, "stats").returncode == 0  # root
+    r = ctl_as(pwd.getpwnam("nobody"))
+    assert r.returncode == 1 and "permission denied" in r.stderr, r.stderr
+
+
 def test_an_unreadable_file_is_forbidden(dropped, service_user):
     secret = dropped.home("demo") / "secret.txt"
     secret.write_bytes(b"root only")
