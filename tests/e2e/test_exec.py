@@ -247,12 +247,16 @@ def test_writes_outside_the_home_are_denied(srv):
 
 def test_reading_shadow_the_server_or_another_home_is_denied(srv):
     c = login(srv)
+    ferryd = srv.proc.pid
     for cmd in ("cat /etc/shadow", "cat ../other/secret.txt", "ls ../other", "cat ../../accounts.toml",
-                "cat ../../secret", "ls /proc/1/fd"):
+                "cat ../../secret", "cat ../../tls/key.pem", "ls /proc/1/fd", f"cat /proc/{ferryd}/environ",
+                f"ls /proc/{ferryd}/fd", f"head -c 100 /proc/{ferryd}/mem", f"kill -TERM {ferryd}",
+                "ln ../../accounts.toml stolen && cat stolen", "ln -s ../../accounts.toml sl && cat sl"):
         frames, end = run_exec(c, cmd=cmd)
         assert end["exit_code"] != 0, (cmd, end, frames)
         out = joined(frames, "stdout")
         assert b"secret" not in out and b"scram" not in out.lower(), (cmd, out)
+    srv.assert_alive()
     # Nothing reaches the admin socket's kind of thing: no Unix sockets at all.
     frames, end = run_exec(c, argv=["python3", "-c",
                                     "import socket; socket.socket(socket.AF_UNIX)"])
