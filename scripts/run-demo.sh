@@ -7,7 +7,7 @@ ferryd="$build/apps/ferryd"
 root=demo
 [ -f "$root/accounts.toml" ] || "$ferryd" init --root "$root" >/dev/null
 if ! "$ferryd" user list --root "$root" | grep -q '^demo '; then
-  printf 'demo\n' | "$ferryd" user add demo --root "$root" --password-stdin --quota 1GiB
+  printf 'demo\n' | "$ferryd" user add demo --root "$root" --password-stdin --quota 1GiB --exec
 fi
 # ferryd serves as the owner of its root, never as root: run as root, the demo
 # root belongs to the system user "ferry" (created once), and ferryd drops to it.
@@ -21,6 +21,7 @@ ferryd demo server: root ./$root, user "demo", password "demo".
 Connect from another terminal:
     $build/apps/ferry demo@127.0.0.1
 (or FERRY_PASSWORD=demo $build/apps/ferry demo@127.0.0.1 ls -l)
+Remote commands (confined to the home): FERRY_PASSWORD=demo $build/apps/ferry demo@127.0.0.1 exec -- uname -a
 FTP clients work too (FTPS):  lftp -e 'set ssl:ca-file $root/tls/cert.pem' -u demo,demo -p 2121 127.0.0.1
                          or:  curl --ssl-reqd --cacert $root/tls/cert.pem ftp://demo:demo@127.0.0.1:2121/
 Stop with Ctrl-C.

@@ -42,7 +42,11 @@ int fail(const failure& f) {
 int run_mode(const options& opt, session& s, std::ifstream* batch) {
   command_context ctx{s, std::cout, std::cerr};
   if (opt.batch_file) return run_script(ctx, batch != nullptr ? *batch : std::cin, on_error::stop);
-  if (!opt.command.empty()) return exit_code(run_command(ctx, opt.command));
+  if (!opt.command.empty()) {
+    const auto st = run_command(ctx, opt.command);
+    // `ferry HOST exec -- CMD` exits as CMD did.
+    return ctx.exit_status && st != cmd_status::fatal ? *ctx.exit_status : exit_code(st);
+  }
   if (::isatty(STDIN_FILENO) == 0) return run_script(ctx, std::cin, on_error::keep_going);
   shell sh(s, std::cout, std::cerr);
   return sh.run();

@@ -38,6 +38,9 @@ cmd_status cmd_get(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_put(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_hash(command_context& ctx, const std::vector<std::string>& args);
 
+// exec_command.cpp
+cmd_status cmd_exec(command_context& ctx, const std::vector<std::string>& args);
+
 // local_commands.cpp
 cmd_status cmd_lcd(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_lls(command_context& ctx, const std::vector<std::string>& args);

@@ -18,8 +18,7 @@ cmd_status cmd_bye(command_context&, const std::vector<std::string>& args) {
 
 using namespace detail;
 
-// exec joins in a later issue, as one row here.
-constexpr std::array<command, 20> table{{
+constexpr std::array<command, 21> table{{
     {"ls", "[-l] [PATH]", "list a remote directory (-l: long listing)", "r", cmd_ls},
     {"cd", "[PATH]", "change the remote directory (default /)", "r", cmd_cd},
     {"pwd", "", "print the remote directory", "-", cmd_pwd},
@@ -38,6 +37,10 @@ constexpr std::array<command, 20> table{{
      cmd_put},
     {"hash", "[--algo A] PATH", "print the server's digest of a remote file (A: xxh128, sha256, md5)",
      "r", cmd_hash},
+    {"exec", "[-i] [--] COMMAND [ARGS...]",
+     "run a command on the server in the remote directory (-i: send local stdin to it); "
+     "its exit status is exec's. No shell: use exec sh -c '...' for one",
+     "-", cmd_exec},
     {"lcd", "[DIR]", "change the local directory (default $HOME)", "l", cmd_lcd},
     {"lls", "[-l] [DIR]", "list a local directory (-l: long listing)", "l", cmd_lls},
     {"lpwd", "", "print the local directory", "-", cmd_lpwd},

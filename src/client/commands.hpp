@@ -4,6 +4,7 @@
 // issues add get/put/hash/exec as rows (with their own .cpp).
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -26,6 +27,9 @@ struct command_context {
   session& remote;
   std::ostream& out;
   std::ostream& err;
+  /// Set by exec: the remote command's exit status, which one-shot mode
+  /// returns as its own.
+  std::optional<int> exit_status = std::nullopt;
 };
 
 /// Runs a command; `args` exclude the command name.

@@ -363,6 +363,10 @@ result<std::size_t> connection::read_some(char* buf, std::size_t len, bool wait_
   return got;
 }
 
+bool connection::pending() const noexcept {
+  return decoder_->buffered() > 0 || (ssl_ != nullptr && SSL_pending(ssl_) > 0);
+}
+
 result<> connection::fill() {
   std::array<char, 65536> buf;
   const auto n = read_some(buf.data(), buf.size(), false);

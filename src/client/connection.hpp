@@ -107,6 +107,11 @@ class connection {
   void close() noexcept;
 
   bool is_open() const noexcept { return fd_ >= 0; }
+  /// The socket, for poll() beside other descriptors (exec's stdin).
+  int fd() const noexcept { return fd_; }
+  /// Bytes already received (decoded or inside TLS) that poll() on fd()
+  /// would not report.
+  bool pending() const noexcept;
 
  private:
   result<> fill();  // one read into the decoder

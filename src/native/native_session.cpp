@@ -44,7 +44,7 @@ namespace {
 
 using S = native_session;
 // Every op of the native protocol, once (DESIGN §2).
-constexpr std::array<native_session::op_entry, 17> ops{{
+constexpr std::array<native_session::op_entry, 20> ops{{
     {"hello", false, false, nullptr, &S::on_hello},
     {"auth", false, false, nullptr, &S::on_auth},
     {"bye", false, false, nullptr, &S::on_bye},
@@ -62,6 +62,9 @@ constexpr std::array<native_session::op_entry, 17> ops{{
     {"data", true, true, nullptr, &S::on_data},
     {"commit", true, false, nullptr, &S::on_commit},
     {"hash", true, false, nullptr, &S::on_hash},
+    {"exec", true, false, nullptr, &S::on_exec},
+    {"exec_input", true, true, nullptr, &S::on_exec_stray},
+    {"exec_signal", true, false, nullptr, &S::on_exec_stray},
 }};
 
 const native_session::op_entry* find_op(std::string_view name) {

@@ -68,6 +68,10 @@ class native_session final : public session::session_base {
   asio::awaitable<bool> on_data(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
   asio::awaitable<bool> on_commit(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
   asio::awaitable<bool> on_hash(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
+  // Remote commands (exec_op.cpp). exec_input and exec_signal are read by
+  // the running exec itself; outside one they are an error.
+  asio::awaitable<bool> on_exec(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
+  asio::awaitable<bool> on_exec_stray(std::uint64_t id, const nlohmann::json& req, std::uint64_t body);
 
  private:
   asio::awaitable<bool> finish_login(std::uint64_t id, const std::string& user,
@@ -78,6 +82,15 @@ class native_session final : public session::session_base {
   asio::awaitable<bool> receive_body(transfer::upload* up, errc& failure);
 
   struct open_upload;
+  struct command_run;
+  /// While a command runs: reads the client's frames (stdin data, signals;
+  /// anything else is answered 400) until cancelled.
+  asio::awaitable<void> exec_reader(command_run& run);
+  /// While a command runs: sends its output as it comes, ends when it has
+  /// exited and both pipes are drained.
+  asio::awaitable<void> exec_pump(command_run& run);
+  /// Kills the command at the deadline (SIGTERM, then SIGKILL).
+  asio::awaitable<void> exec_deadline(command_run& run);
 
   proto::frame_decoder decoder_;
   /// Not zero-filled: an idle session keeps only the pages it has read into.

@@ -11,7 +11,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 29> table{{
+constexpr std::array<errc_info, 33> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -40,6 +40,10 @@ constexpr std::array<errc_info, 29> table{{
     {507, "insufficient_storage", 452, "insufficient storage on the server"},
     {409, "file_changed", 451, "the file changed on the server while it was being sent; try again"},
     {503, "home_unavailable", 550, "your home directory is unavailable (removed or moved on the server)"},
+    {403, "forbidden", 550, "remote execution is not enabled for this account"},
+    {503, "exec_unavailable", 502, "remote execution is unavailable on this server"},
+    {404, "not_found", 550, "command not found"},
+    {429, "too_many_commands", 450, "too many commands running; wait for one to finish"},
     {500, "internal", 451, "internal error"},
 }};
 static_assert(table.size() == static_cast<std::size_t>(errc::internal) + 1);

@@ -38,6 +38,10 @@ enum class errc {
   insufficient_storage,  ///< the filesystem is full (ENOSPC, EDQUOT), whatever the user's quota
   file_changed,       ///< a file was rewritten while it was being sent: the bytes sent mix two versions
   home_unavailable,   ///< the user's home was removed or moved away (by the administrator)
+  exec_not_permitted, ///< the account may not run commands (exec = false); on the wire a forbidden
+  exec_unavailable,   ///< the server cannot run commands safely (no Landlock, serving as root)
+  command_not_found,  ///< exec: no such program on the fixed PATH; on the wire a not_found
+  too_many_commands,  ///< exec: the user's or the server's commands-at-once limit
   internal,
 };
 

@@ -15,6 +15,7 @@
 
 #include "server/ctl_server.hpp"
 #include "server/metrics_server.hpp"
+#include "exec/landlock.hpp"
 #include "server/io_pool.hpp"
 #include "server/listener.hpp"
 #include "session/upload_slots.hpp"
@@ -45,6 +46,15 @@ bool kernel_offers_tls() {
   for (std::string ulp; in >> ulp;)
     if (ulp == "tls") return true;
   return false;
+}
+
+/// Whether accounts with exec = true can run commands here, and how confined.
+void log_exec_support(const session::exec_config& c) {
+  const int abi = exec::landlock_abi();
+  if (abi >= exec::confined_abi) spdlog::info("exec: Landlock ABI {}: commands run confined", abi);
+  else if (c.allow_unconfined)
+    spdlog::warn("exec: Landlock ABI {} (< {}): commands run UNCONFINED (exec.allow_unconfined)", abi, exec::confined_abi);
+  else spdlog::info("exec: Landlock ABI {} (< {}): remote commands are refused", abi, exec::confined_abi);
 }
 
 }  // namespace
@@ -227,6 +237,7 @@ int server::run() {
   }
   else
     spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
+  log_exec_support(ctx_->cfg.exec);
   if (native_) {
     native_->start();
     spdlog::info("ferryd serving {} on {} with {} loop(s)", ctx_->cfg.root.string(),

@@ -132,6 +132,56 @@ bool load_tls(const toml::table& doc, const std::filesystem::path& file, tls_con
   return true;
 }
 
+/// The [exec] table.
+bool load_exec(const toml::table& doc, const std::filesystem::path& file, exec_config& ex,
+               std::string& error) {
+  const auto* t = doc["exec"].as_table();
+  if (t == nullptr) {
+    if (doc.contains("exec")) {
+      error = file.string() + ": exec must be a table ([exec])";
+      return false;
+    }
+    return true;
+  }
+  auto bad = [&](const std::string& what) {
+    error = file.string() + ": exec." + what;
+    return false;
+  };
+  for (auto [key, field] : {std::pair{"allow_unconfined", &ex.allow_unconfined},
+                            std::pair{"allow_network", &ex.allow_network}}) {
+    if (auto v = (*t)[key]; v) {
+      auto b = v.value_exact<bool>();
+      if (!b) return bad(std::string(key) + " must be true or false");
+      *field = *b;
+    }
+  }
+  // Counts: positive integers (a limit of 0 would refuse every command).
+  auto count = [&](const char* key, std::int64_t max, auto&& set) {
+    auto v = (*t)[key];
+    if (!v) return true;
+    auto i = v.value_exact<std::int64_t>();
+    if (!i || *i < 1 || *i > max) return bad(std::string(key) + " must be an integer from 1 to " + std::to_string(max));
+    set(*i);
+    return true;
+  };
+  constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
+  if (!count("timeout", ten_years, [&](std::int64_t i) { ex.timeout = std::chrono::seconds(i); }) ||
+      !count("cpu_seconds", ten_years, [&](std::int64_t i) { ex.cpu_seconds = static_cast<std::uint64_t>(i); }) ||
+      !count("max_processes", 1 << 20, [&](std::int64_t i) { ex.max_processes = static_cast<std::uint64_t>(i); }) ||
+      !count("max_running", 1 << 16, [&](std::int64_t i) { ex.max_running = static_cast<unsigned>(i); }) ||
+      !count("max_per_user", 1 << 16, [&](std::int64_t i) { ex.max_per_user = static_cast<unsigned>(i); }))
+    return false;
+  for (auto [key, field] : {std::pair{"max_output", &ex.max_output}, std::pair{"max_memory", &ex.max_memory}}) {
+    if (auto v = (*t)[key]; v) {
+      auto s = v.value_exact<std::string>();
+      auto n = s ? parse_size(*s) : std::nullopt;
+      if (!n || *n == 0) return bad(std::string(key) + " must be a size such as \"16MiB\"");
+      *field = *n;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool config::load(const std::filesystem::path& file, bool required, std::string& error) {
@@ -231,7 +281,8 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     user = *s;
   }
-  if (!load_ftp(t, file, ftp, error) || !load_tls(t, file, tls, error)) return false;
+  if (!load_ftp(t, file, ftp, error) || !load_tls(t, file, tls, error) || !load_exec(t, file, exec, error))
+    return false;
   idle_timeout = std::chrono::seconds(idle);
   login_timeout = std::chrono::seconds(login);
   drain_timeout = std::chrono::seconds(drain);
@@ -283,6 +334,17 @@ std::string default_config_text() {
 # implicit_listen = "127.0.0.1:9990"  # implicit FTPS (TLS from the first byte); off unless set
 # encoding = "utf-8"          # file names for legacy clients, e.g. "gbk"
 # data_timeout = 30           # seconds to wait for a data connection
+
+# [exec]                      # remote commands, for accounts with exec = true
+# timeout = 60                # seconds of wall clock; then SIGTERM, and SIGKILL 2 s later
+# max_output = "16MiB"        # stdout + stderr sent back; past it the command is killed
+# cpu_seconds = 60            # CPU time (RLIMIT_CPU)
+# max_processes = 64          # RLIMIT_NPROC; counts every task of the service user, ferryd's too
+# max_memory = "1GiB"         # address space per process (RLIMIT_AS)
+# max_running = 8             # commands at once, whole server
+# max_per_user = 2            # commands at once, per user
+# allow_network = false       # let commands open TCP/UDP sockets (never Unix ones)
+# allow_unconfined = false    # run commands where the kernel lacks Landlock ABI 6 (unsafe)
 )";
 }
 

@@ -49,6 +49,22 @@ struct tls_config {
   std::optional<bool> required;
 };
 
+/// Remote commands ([exec] in ferryd.toml; exec/spawn.hpp). Accounts opt in
+/// with `exec = true`.
+struct exec_config {
+  /// Run commands even where the kernel cannot confine them (no Landlock
+  /// ABI 6): they could then read the server's files and signal it.
+  bool allow_unconfined = false;
+  std::chrono::seconds timeout{60};      ///< wall clock: SIGTERM, then SIGKILL to the group
+  std::uint64_t max_output = 16ull << 20;  ///< stdout + stderr bytes sent; past it the group is killed
+  std::uint64_t cpu_seconds = 60;        ///< RLIMIT_CPU
+  std::uint64_t max_processes = 64;      ///< RLIMIT_NPROC (counts the service user's tasks, ferryd's too)
+  std::uint64_t max_memory = 1ull << 30; ///< RLIMIT_AS, bytes
+  unsigned max_running = 8;              ///< commands at once, whole server
+  unsigned max_per_user = 2;             ///< commands at once, per user
+  bool allow_network = false;            ///< TCP/UDP sockets (never Unix ones)
+};
+
 struct config {
   std::filesystem::path root;
   endpoint_spec listen;
@@ -90,6 +106,7 @@ struct config {
   std::string user;
   ftp_config ftp;
   tls_config tls;
+  exec_config exec;
 
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.

@@ -66,6 +66,15 @@ std::vector<std::pair<std::string, std::string>> config::describe() const {
       {"ftp.require_tls_session_reuse", text(ftp.require_tls_session_reuse)},
       {"ftp.encoding", ftp.encoding},
       {"ftp.data_timeout", text(ftp.data_timeout)},
+      {"exec.timeout", text(exec.timeout)},
+      {"exec.max_output", text(exec.max_output)},
+      {"exec.cpu_seconds", text(exec.cpu_seconds)},
+      {"exec.max_processes", text(exec.max_processes)},
+      {"exec.max_memory", text(exec.max_memory)},
+      {"exec.max_running", text(exec.max_running)},
+      {"exec.max_per_user", text(exec.max_per_user)},
+      {"exec.allow_network", text(exec.allow_network)},
+      {"exec.allow_unconfined", text(exec.allow_unconfined)},
   };
 }
 

@@ -82,6 +82,7 @@ struct server_context {
   std::atomic<unsigned> open_uploads{0};  ///< held by upload slots (upload_slots.hpp)
   unsigned open_uploads_cap = 0;          ///< set at start from the descriptor budget
   fs_workers fs{cfg.fs_workers};          ///< where blocking filesystem calls run
+  std::atomic<unsigned> commands{0};      ///< remote commands running (exec.max_running)
   server_stats stats;                     ///< ctl stats and /metrics (server_stats.hpp)
 };
 

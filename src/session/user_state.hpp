@@ -19,6 +19,7 @@ struct user_state {
   std::unique_ptr<vfs::quota_ledger> quota;
   transfer::rate_limiter rate;
   std::atomic<unsigned> open_uploads{0};  ///< across the user's sessions (upload_slots.hpp)
+  std::atomic<unsigned> commands{0};      ///< remote commands running (exec.max_per_user)
 };
 
 class user_table {

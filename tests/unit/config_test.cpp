@@ -133,13 +133,13 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
   // The helper really did uncomment every setting: 20 top-level keys, the
-  // [tls] header and its 3 keys, the [ftp] header and its 9 keys.
-  const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]))");
+  // [tls] header and its 3 keys, the [ftp] header and its 9 keys, the [exec] header and its 9 keys.
+  const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]|\[exec\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 35) << text;
+  ASSERT_EQ(settings, 45) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
