@@ -408,3 +408,18 @@ def test_ctrl_c_in_the_shell_stops_the_command_and_keeps_the_session(srv):
         sh.expect(pexpect.EOF)
     finally:
         sh.close(force=True)
+
+
+def test_commands_run_are_counted_in_ctl_stats(srv):
+    import json
+
+    def runs():
+        r = conftest.run_ferryd("ctl", "--root", srv.root, "--json", "stats")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)["exec_runs"]
+
+    before = runs()
+    c = login(srv)
+    assert run_exec(c, argv=["true"])[1]["exit_code"] == 0
+    c.close()
+    assert runs() == before + 1
