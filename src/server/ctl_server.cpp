@@ -128,6 +128,9 @@ session::stats_snapshot collect_stats(const session::server_context& ctx) {
 ctl_server::ctl_server(asio::io_context& loop, session::server_context& ctx, std::filesystem::path path,
                        unsigned allowed_uid, bool chown, unsigned uid, unsigned gid)
     : ctx_(ctx), path_(std::move(path)), allowed_uid_(allowed_uid), acceptor_(loop) {
+  if (path_.native().size() >= sizeof(sockaddr_un::sun_path))
+    throw std::runtime_error("the admin socket path " + path_.string() + " is longer than a Unix socket allows (" +
+                             std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes): use a shorter --root");
   claim(path_);
   // SECURITY: 0600 from birth (umask), not chmod'ed after a window where
   // others could connect.
