@@ -51,6 +51,8 @@ def test_man_pages_render_without_warnings(prefix, page):
                            timeout=60, env=env)
         assert r.returncode == 0 and not r.stderr.strip(), r.stderr
         assert "SYNOPSIS" in r.stdout and "EXAMPLES" in r.stdout
+    if not shutil.which("groff"):
+        pytest.skip("groff not installed (scripts/install-deps.sh installs groff-base)")
     r = subprocess.run(["groff", "-ww", "-z", "-man"], input=gzip.decompress(path.read_bytes()),
                        capture_output=True, timeout=60)
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr.decode()
