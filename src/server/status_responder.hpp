@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -40,6 +41,7 @@ class status_responder {
 
  private:
   asio::awaitable<void> serve();
+  void handle(std::span<const std::uint8_t> datagram, const asio::ip::udp::endpoint& from);
   void answer(std::uint64_t nonce, const asio::ip::udp::endpoint& to);
 
   session::server_context& ctx_;

@@ -177,6 +177,8 @@ asio::awaitable<bool> session_base::login_failed(const std::string& user, std::s
                  ctx_.cfg.ban_seconds, ctx_.cfg.ban_after);
   ctx_.activity.record("login", user, peer_,
                        {{"service", service_}, {"session", id_}, {"result", "failed"}, {"reason", reason}});
+  if (v.banned_now)
+    ctx_.activity.record("ban", "", peer_addr_, {{"seconds", ctx_.cfg.ban_seconds}, {"after", ctx_.cfg.ban_after}});
   asio::steady_timer wait(socket_.get_executor(), v.delay);
   co_await wait.async_wait(use_nothrow);
   co_return !v.banned_now && failed_auths_ < ctx_.cfg.max_auth_attempts;

@@ -130,8 +130,17 @@ def test_flood_from_one_source_is_rate_limited(server):
                     replies.append(s.recv(4096))
                 except BlockingIOError:
                     break
-        # Another source is answered in the middle of the flood's aftermath.
-        assert status(server, other, 99)["nonce"] == 99, "another source was not answered after a flood"
+        # Another source is still answered. (The kernel may drop its first
+        # request while the flood fills the server's queue: that is not the
+        # rate limiter's doing, so it may ask a few times, as a client would.)
+        answered = None
+        for attempt in range(5):
+            data = ask(server, request(99 + attempt), other, timeout=0.5)
+            if data is not None:
+                answered = parse_reply(data)
+                break
+        assert answered is not None, f"another source was not answered after a flood; log:\n{server.log_tail()}"
+        assert answered["nonce"] == 99 + attempt
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             if select.select([s], [], [], 0.1)[0]:
