@@ -177,23 +177,27 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
   if (f.ok()) why = parse_command(req, argv);
   if (!why.empty()) co_return co_await send_error(id, errc::bad_request, why);
 
+  // Refusals are activity too (an account probing for exec shows up).
+  auto refuse = [&](errc e, const std::string& message) -> asio::awaitable<bool> {
+    actor_.record("exec", {{"argv", argv}, {"result", info(e).error}, {"message", message}});
+    co_return co_await send_error(id, e, message);
+  };
   // Asked at every exec, so `ferryd user set --no-exec` and a reload take
   // effect for sessions already logged in.
   const auto acct = ctx_.accounts->find(login_.user);
   if (!acct || !acct->exec)
-    co_return co_await send_error(id, errc::exec_not_permitted, "remote execution is not enabled for this account");
+    co_return co_await refuse(errc::exec_not_permitted, "remote execution is not enabled for this account");
   const auto& k = kernel();
   if (::geteuid() == 0)
-    co_return co_await send_error(id, errc::exec_unavailable,
-                                  "remote execution is unavailable while ferryd serves as root "
-                                  "(run it as an unprivileged service user)");
+    co_return co_await refuse(errc::exec_unavailable,
+                              "remote execution is unavailable while ferryd serves as root "
+                              "(run it as an unprivileged service user)");
   if (!k.confined() && !xc.allow_unconfined)
-    co_return co_await send_error(
-        id, errc::exec_unavailable,
-        "remote execution is unavailable: this kernel cannot confine commands (Landlock ABI " +
-            std::to_string(k.abi) + ", " + std::to_string(exec::confined_abi) + " needed)");
+    co_return co_await refuse(errc::exec_unavailable,
+                              "remote execution is unavailable: this kernel cannot confine commands (Landlock ABI " +
+                                  std::to_string(k.abi) + ", " + std::to_string(exec::confined_abi) + " needed)");
   command_slot slot(ctx_.commands, xc.max_running, login_.state->commands, xc.max_per_user);
-  if (!slot) co_return co_await send_failure(id, errc::too_many_commands, "");
+  if (!slot) co_return co_await refuse(errc::too_many_commands, std::string(info(errc::too_many_commands).text));
 
   // Prepare and start it on a worker: opening the home, the search and the
   // fork may all wait on the disk.
@@ -252,6 +256,7 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
   });
   if (failure != errc::ok) {
     spdlog::info("ferry {}: exec by {} refused: {}", id_, login_.user, describe(failure, detail));
+    actor_.record("exec", {{"argv", argv}, {"result", info(failure).error}, {"message", describe(failure, detail)}});
     if (failure == errc::internal) detail = "could not start the command";
     co_return co_await send_failure(id, failure, detail);
   }
@@ -282,6 +287,14 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started_at).count();
   spdlog::info("ferry {}: {} ran {}: exit {}{}{} in {} ms, {} bytes of output", id_, login_.user, argv[0],
                end.exit_code, run.timed_out ? " (timed out)" : "", run.capped ? " (output cap)" : "", ms, run.sent);
+  actor_.record("exec", {{"argv", argv},
+                         {"exit", end.exit_code},
+                         {"signal", end.signal},
+                         {"timed_out", run.timed_out},
+                         {"output_capped", run.capped},
+                         {"client_gone", run.client_gone},
+                         {"output_bytes", run.sent},
+                         {"ms", static_cast<std::int64_t>(ms)}});
   if (run.client_gone) co_return false;
   while (!run.replies.empty()) {
     if (!co_await send(run.replies.front())) co_return false;

@@ -15,6 +15,7 @@
 #include "exec/landlock.hpp"
 #include "server/io_pool.hpp"
 #include "server/listener.hpp"
+#include "server/status_responder.hpp"
 #include "session/upload_slots.hpp"
 #include "session/server_context.hpp"
 
@@ -101,6 +102,7 @@ server::~server() = default;
 
 asio::ip::tcp::endpoint server::bind() {
   native_ = std::make_unique<listener>(*pool_, *ctx_, protocol::native, ctx_->cfg.listen);
+  if (ctx_->cfg.udp_status) status_ = status_responder::open(pool_->first(), *ctx_, native_->local_endpoint());
   return native_->local_endpoint();
 }
 
@@ -147,6 +149,7 @@ int server::run() {
   asio::signal_set hup(loop, SIGHUP);
   std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
     if (ec) return;
+    ctx_->reopen_logs();  // logrotate renamed them
     std::string error;
     if (ctx_->accounts->reload(error)) spdlog::info("accounts reloaded");
     else spdlog::error("reload failed: {}", error);
@@ -171,6 +174,7 @@ int server::run() {
   log_exec_support(ctx_->cfg.exec);
   if (native_) {
     native_->start();
+    if (status_) status_->start();
     spdlog::info("ferryd serving {} on {} with {} loop(s)", ctx_->cfg.root.string(),
                  native_->local_endpoint().address().to_string() + ":" + std::to_string(native_->local_endpoint().port()),
                  pool_->size());

@@ -20,6 +20,7 @@ namespace ferry::server {
 
 class io_pool;
 class listener;
+class status_responder;
 
 class server {
  public:
@@ -44,6 +45,7 @@ class server {
   std::unique_ptr<listener> native_;
   std::unique_ptr<listener> ftp_;
   std::unique_ptr<listener> ftps_;
+  std::unique_ptr<status_responder> status_;  ///< UDP status on the native port
 };
 
 }  // namespace ferry::server

@@ -97,6 +97,11 @@ struct config {
   /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
   /// bench/transfer.sh) or "sendfile".
   std::string download_method = "copy";
+  /// Answer UDP status requests on the native port (docs/protocol.md).
+  bool udp_status = true;
+  /// ROOT/log/ferryd.log, the activity log: "text" (key="value" lines) or
+  /// "json" (one object per line).
+  std::string log_format = "text";
   /// The account ferryd serves as when started as root ("" = the owner of ROOT).
   std::string user;
   ftp_config ftp;

@@ -148,6 +148,20 @@ def wait_gone(uid, needle, seconds=10):
     return False
 
 
+def test_every_command_is_in_the_activity_log(srv):
+    c = login(srv)
+    run_exec(c, argv=["sh", "-c", "exit 5", "tag-4711"])
+    c.close()
+    d = login(srv, ("demo", conftest.USERS["demo"][0]))
+    run_exec(d, argv=["echo", "tag-4712"])
+    d.close()
+    lines = (srv.root / "log" / "ferryd.log").read_text().splitlines()
+    ran = [l for l in lines if " exec " in l and "tag-4711" in l]
+    assert len(ran) == 1 and 'user="runner"' in ran[0] and "exit=5" in ran[0], ran
+    refused = [l for l in lines if " exec " in l and "tag-4712" in l]
+    assert len(refused) == 1 and 'user="demo"' in refused[0] and "forbidden" in refused[0], refused
+
+
 def test_an_account_without_exec_gets_403(srv):
     c = login(srv, ("demo", conftest.USERS["demo"][0]))
     frames, end = run_exec(c, argv=["true"])
