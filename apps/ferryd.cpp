@@ -63,17 +63,23 @@ void collect(CLI::App* cmd, user_options& o, const std::string& quota, const std
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ferryd: multi-user file-transfer server"};
+  CLI::App app{"ferryd: multi-user file-transfer server (native ferry protocol, FTP/FTPS, UDP status)"};
   app.set_version_flag("--version", "ferryd 0.1.0");
   app.require_subcommand(1);
+  app.footer("Examples:\n"
+             "  ferryd init --root /var/lib/ferry\n"
+             "  ferryd user add alex --root /var/lib/ferry --quota 10GiB\n"
+             "  ferryd serve --root /var/lib/ferry --listen 0.0.0.0:9021\n"
+             "See ferryd(8) and `ferryd COMMAND --help`.");
 
   std::string root;
   auto* init = app.add_subcommand("init", "create a server root (config, accounts, homes, and a self-signed TLS certificate in ROOT/tls unless --no-tls)");
-  init->add_option("--root", root, "server root directory")->required();
+  init->add_option("--root", root, "server root directory")->required()->type_name("DIR");
   bool no_tls = false;
   init->add_flag("--no-tls", no_tls, "do not create a self-signed TLS certificate (ROOT/tls/)");
+  init->footer("Example:\n  ferryd init --root /var/lib/ferry   # then: ferryd user add NAME --root /var/lib/ferry");
 
-  auto* user = app.add_subcommand("user", "manage accounts");
+  auto* user = app.add_subcommand("user", "manage accounts (ROOT/accounts.toml): add, passwd, del, list, set");
   user->require_subcommand(1);
   std::string name, quota, rate, files;
   std::uint32_t sessions = 0;
@@ -82,12 +88,23 @@ int main(int argc, char** argv) {
   user_options opts;
 
   auto* add = user->add_subcommand("add", "add a user (creates ROOT/home/NAME)");
-  auto* passwd = user->add_subcommand("passwd", "change a user's password");
-  auto* del = user->add_subcommand("del", "delete a user");
-  auto* list = user->add_subcommand("list", "list users");
-  auto* set = user->add_subcommand("set", "change a user's limits");
+  auto* passwd = user->add_subcommand("passwd", "set a new password for an account");
+  auto* del = user->add_subcommand("del", "delete an account (and with --remove-home its home)");
+  auto* list = user->add_subcommand("list", "list the accounts with their limits");
+  auto* set = user->add_subcommand("set", "change an account's limits (quota, rate, sessions, files, exec)");
   for (auto* c : {add, passwd, del, set}) c->add_option("NAME", name, "user name")->required();
-  for (auto* c : {add, passwd, del, list, set}) c->add_option("--root", root, "server root")->required();
+  for (auto* c : {add, passwd, del, list, set})
+    c->add_option("--root", root, "server root")->required()->type_name("DIR");
+  add->footer("Examples:\n"
+              "  ferryd user add alex --root /var/lib/ferry --quota 10GiB --max-sessions 4   # asks for a password\n"
+              "  printf '%s\\n' \"$PW\" | ferryd user add bo --root /var/lib/ferry --password-stdin --rate 10MiB/s");
+  passwd->footer("Example:\n  ferryd user passwd alex --root /var/lib/ferry");
+  del->footer("Example:\n  ferryd user del alex --root /var/lib/ferry --remove-home");
+  list->footer("Example:\n  ferryd user list --root /var/lib/ferry");
+  set->footer("Examples:\n"
+              "  ferryd user set alex --root /var/lib/ferry --quota 20GiB\n"
+              "  ferryd user set alex --root /var/lib/ferry --max-files default --no-exec\n"
+              "Running sessions keep their limits; new logins get the new ones.");
   for (auto* c : {add, passwd}) {
     c->add_flag("--password-stdin", pw_stdin, "read the password from stdin");
     c->add_option("--iterations", iterations, "PBKDF2 iterations of the verifier")
@@ -100,15 +117,22 @@ int main(int argc, char** argv) {
   }
   del->add_flag("--remove-home", remove_home, "also delete the user's home directory");
 
-  auto* serve = app.add_subcommand("serve", "run the server in the foreground (TLS with ROOT/tls/cert.pem + key.pem, or [tls] in ferryd.toml; SIGHUP reloads accounts and the certificate)");
+  auto* serve = app.add_subcommand("serve", "run the server in the foreground (TLS with ROOT/tls/cert.pem + key.pem, or [tls] in ferryd.toml; logs to stderr, activity to ROOT/log/ferryd.log)");
   std::string listen, config_file, ftp_listen, ftps_listen;
   unsigned threads = 0;
-  serve->add_option("--root", root, "server root")->required();
-  serve->add_option("--listen", listen, "native protocol address (default 127.0.0.1:9021)");
-  serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (default: off)");
-  serve->add_option("--ftps-listen", ftps_listen, "implicit FTPS address (default: off; needs TLS)");
-  serve->add_option("--threads", threads, "event loops (default: one per core)");
-  serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)");
+  serve->add_option("--root", root, "server root")->required()->type_name("DIR");
+  serve->add_option("--listen", listen, "native protocol address, also UDP status (default 127.0.0.1:9021)")
+      ->type_name("HOST:PORT");
+  serve->add_option("--ftp-listen", ftp_listen, "FTP front-end address (default: off)")->type_name("HOST:PORT");
+  serve->add_option("--ftps-listen", ftps_listen, "implicit FTPS address (default: off; needs TLS)")
+      ->type_name("HOST:PORT");
+  serve->add_option("--threads", threads, "event loops (default: one per core)")->type_name("N");
+  serve->add_option("--config", config_file, "settings file (default ROOT/ferryd.toml)")->type_name("FILE");
+  serve->footer("Examples:\n"
+                "  ferryd serve --root /var/lib/ferry\n"
+                "  ferryd serve --root /var/lib/ferry --listen 0.0.0.0:9021 --ftp-listen 0.0.0.0:2121\n"
+                "Signals: SIGHUP reloads accounts and the certificate and reopens ROOT/log/*;\n"
+                "SIGTERM drains (transfers get shutdown_timeout), a second one stops at once.");
   bool allow_root = false;
   serve->add_flag("--allow-root", allow_root, "serve as root when ROOT is root's (not recommended)");
 

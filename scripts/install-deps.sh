@@ -12,6 +12,10 @@ pkgs=(
   clang libclang-rt-14-dev
   # tests/faults/slowfs (FUSE passthrough with delays) for test_slow_disk.py
   libfuse3-dev fuse3
+  # tests/install: render the man pages (man --warnings, groff -ww); cpack -G DEB
+  # uses dpkg-shlibdeps (dpkg-dev, in build-essential). systemd-analyze verifies
+  # the unit when systemd is installed (skipped otherwise: not worth pulling in).
+  man-db groff-base
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@ constexpr std::uint32_t nr_offset = offsetof(seccomp_data, nr);
 constexpr std::uint32_t arch_offset = offsetof(seccomp_data, arch);
 // Low 32 bits of argument 0 (little-endian: the first word).
 constexpr std::uint32_t arg0_offset = offsetof(seccomp_data, args);
+constexpr std::uint32_t arg1_offset = offsetof(seccomp_data, args) + sizeof(std::uint64_t);
 
 sock_filter stmt(std::uint16_t code, std::uint32_t k) { return BPF_STMT(code, k); }
 sock_filter jump(std::uint16_t code, std::uint32_t k, std::uint8_t jt, std::uint8_t jf) {
@@ -37,7 +39,10 @@ sock_filter jump(std::uint16_t code, std::uint32_t k, std::uint8_t jt, std::uint
 sock_filter ret_errno(int e) { return stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<std::uint32_t>(e) & SECCOMP_RET_DATA)); }
 sock_filter ret_allow() { return stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); }
 
-constexpr std::uint32_t namespace_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+// New namespaces, and CLONE_PARENT: a child made a sibling of the command
+// becomes ferryd's child, which nothing reaps (its zombie counts against
+// RLIMIT_NPROC for every user's commands).
+constexpr std::uint32_t denied_clone_flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                                           CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP
 #ifdef CLONE_NEWTIME
                                           | CLONE_NEWTIME
@@ -66,13 +71,27 @@ std::vector<sock_filter> make_seccomp_filter(bool allow_network) {
                   SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_keyctl, SYS_add_key, SYS_request_key,
                   SYS_bpf, SYS_userfaultfd, SYS_perf_event_open, SYS_init_module, SYS_finit_module,
                   SYS_delete_module, SYS_kexec_load, SYS_open_by_handle_at, SYS_name_to_handle_at,
-                  SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree})
+                  SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree,
+                  // System V IPC and POSIX message queues: objects that outlive the
+                  // command, escape RLIMIT_AS and are shared by every user (one uid).
+                  SYS_shmget, SYS_shmat, SYS_shmctl, SYS_msgget, SYS_msgsnd, SYS_msgrcv, SYS_msgctl,
+                  SYS_semget, SYS_semop, SYS_semtimedop, SYS_semctl, SYS_mq_open,
+                  // Anonymous tmpfs files: memory RLIMIT_AS does not count.
+                  SYS_memfd_create, SYS_memfd_secret})
     deny(nr, EPERM);
+  // fcntl: no leases (a lease makes ferryd's opens of that file wait or
+  // fail for up to 45 s) and no directory notifications.
+  p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, 0, 4));
+  p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg1_offset));
+  p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, F_SETLEASE, 1, 0));
+  p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, F_NOTIFY, 0, 1));
+  p.push_back(ret_errno(EPERM));
+  p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, nr_offset));
   deny(SYS_clone3, ENOSYS);  // its flags sit in memory BPF cannot read; libc falls back to clone
-  // clone: no new namespaces.
+  // clone: no new namespaces, no siblings.
   p.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3));
   p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg0_offset));
-  p.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, namespace_flags, 0, 1));
+  p.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, denied_clone_flags, 0, 1));
   p.push_back(ret_errno(EPERM));
   // (after the clone block the accumulator may hold the flags: reload nr)
   p.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, nr_offset));

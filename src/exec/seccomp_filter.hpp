@@ -7,7 +7,11 @@
 //   uid, which commands share), no sockets at all unless the network is
 //   allowed; io_uring (its ops bypass seccomp);
 // - namespaces, ptrace and process_vm_*, keyrings, bpf, perf, userfaultfd,
-//   mount and module calls: nothing a file command needs.
+//   mount and module calls: nothing a file command needs;
+// - System V IPC, POSIX message queues and memfd: memory that escapes
+//   RLIMIT_AS, outlives the command or is shared across users (one uid);
+// - clone(CLONE_PARENT): a sibling would be ferryd's child, never reaped;
+// - fcntl F_SETLEASE/F_NOTIFY: a lease stalls ferryd's own opens of a file.
 // Denied calls fail with an errno (EPERM/EACCES; clone3 ENOSYS so libc falls
 // back to clone, whose namespace flags are checked); a foreign ABI (x32,
 // i386) kills the process.

@@ -55,8 +55,11 @@ bool set_limit(int resource, std::uint64_t soft, std::uint64_t hard) noexcept {
 
 /// The child side, between fork and execve. Async-signal-safe calls only.
 [[noreturn]] void run_child(const spawn_request& r, char* const* argv, char* const* envp, int in, int out, int err,
-                            int status_fd) noexcept {
+                            int status_fd, pid_t server) noexcept {
   if (::setpgid(0, 0) != 0) fail(status_fd, step::pgid, errno);
+  // ferryd killed outright takes the command with it (its own children are
+  // killed by the group kill of a live ferryd; here nothing is left to).
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != server) fail(status_fd, step::pgid, ESRCH);
   if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) fail(status_fd, step::fds, errno);
   if (::fchdir(r.cwd_fd) != 0) fail(status_fd, step::cwd, errno);
   // Dispositions set to "ignore" survive execve (ferryd ignores SIGPIPE), and
@@ -68,9 +71,13 @@ bool set_limit(int resource, std::uint64_t soft, std::uint64_t hard) noexcept {
   ::sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail(status_fd, step::signals, errno);
   const auto& l = r.limits;
-  bool ok = set_limit(RLIMIT_CORE, 0, 0) && set_limit(RLIMIT_NOFILE, l.open_files, l.open_files);
+  // Also no core files, no locked memory, no message queues, few pending
+  // signals and file locks: kernel memory a command could pin.
+  bool ok = set_limit(RLIMIT_CORE, 0, 0) && set_limit(RLIMIT_NOFILE, l.open_files, l.open_files) &&
+            set_limit(RLIMIT_MEMLOCK, 64 * 1024, 64 * 1024) && set_limit(RLIMIT_MSGQUEUE, 0, 0) &&
+            set_limit(RLIMIT_SIGPENDING, 1024, 1024) && set_limit(RLIMIT_LOCKS, 1024, 1024);
   if (l.cpu_seconds != 0) ok = ok && set_limit(RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
-  if (l.file_size != 0) ok = ok && set_limit(RLIMIT_FSIZE, l.file_size, l.file_size);
+  if (l.file_size) ok = ok && set_limit(RLIMIT_FSIZE, *l.file_size, *l.file_size);
   if (l.processes != 0) ok = ok && set_limit(RLIMIT_NPROC, l.processes, l.processes);
   if (l.memory != 0) ok = ok && set_limit(RLIMIT_AS, l.memory, l.memory);
   if (!ok) fail(status_fd, step::limits, errno);
@@ -123,9 +130,10 @@ std::optional<child_process> spawn(const spawn_request& r, int& err, std::string
   }
   if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w) || !make_pipe(st_r, st_w)) return sys_fail("pipe");
 
+  const pid_t server = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return sys_fail("fork");
-  if (pid == 0) run_child(r, argv.data(), envp.data(), in_r.get(), out_w.get(), err_w.get(), st_w.get());
+  if (pid == 0) run_child(r, argv.data(), envp.data(), in_r.get(), out_w.get(), err_w.get(), st_w.get(), server);
 
   // Parent. The group is also set here, so a signal sent right after spawn()
   // returns reaches it even if the child has not run yet (the usual race).
@@ -142,7 +150,8 @@ std::optional<child_process> spawn(const spawn_request& r, int& err, std::string
   do n = ::read(st_r.get(), &rep, sizeof rep);
   while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(sizeof rep) || !c.pidfd) {
-    // It never ran the command: reap it here.
+    // It never ran the command (or we cannot watch it): reap it here.
+    if (!c.pidfd) signal_group(pid, SIGKILL);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (!c.pidfd) return sys_fail("pidfd_open");

@@ -23,7 +23,7 @@ namespace ferry::exec {
 
 struct resource_limits {
   std::uint64_t cpu_seconds = 0;  ///< RLIMIT_CPU (SIGXCPU, then SIGKILL a second later); 0 = none
-  std::uint64_t file_size = 0;    ///< RLIMIT_FSIZE, bytes; 0 = none
+  std::optional<std::uint64_t> file_size;  ///< RLIMIT_FSIZE, bytes (0: no writes); none when unset
   std::uint64_t processes = 0;    ///< RLIMIT_NPROC (counts every task of the uid); 0 = none
   std::uint64_t memory = 0;       ///< RLIMIT_AS, bytes; 0 = none
   std::uint64_t open_files = 256; ///< RLIMIT_NOFILE

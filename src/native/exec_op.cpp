@@ -11,6 +11,7 @@
 // pump waits on one epoll descriptor holding both pipes, the pidfd and a
 // wake-up eventfd: a wait consumes nothing, so nothing is lost to a race.
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@
 #include "session/use_nothrow.hpp"
 #include "session/user_state.hpp"
 #include "vfs/jail.hpp"
+#include "vfs/quota_ledger.hpp"
 
 namespace ferry::native {
 namespace {
@@ -51,7 +53,8 @@ using session::use_nothrow;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr std::size_t pipe_chunk = 64 * 1024;
-constexpr auto kill_grace = std::chrono::seconds(2);  // SIGTERM -> SIGKILL
+constexpr auto kill_grace = std::chrono::seconds(2);    // SIGTERM -> SIGKILL
+constexpr auto client_grace = std::chrono::seconds(5);  // SIGKILL -> give up on the client
 enum tag : std::uint32_t { tag_out = 1, tag_err = 2, tag_exit = 3, tag_wake = 4 };
 
 /// What this kernel lets ferryd do, probed once.
@@ -177,23 +180,27 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
   if (f.ok()) why = parse_command(req, argv);
   if (!why.empty()) co_return co_await send_error(id, errc::bad_request, why);
 
+  // Refusals are activity too (an account probing for exec shows up).
+  auto refuse = [&](errc e, const std::string& message) -> asio::awaitable<bool> {
+    actor_.record("exec", {{"argv", argv}, {"result", info(e).error}, {"message", message}});
+    co_return co_await send_error(id, e, message);
+  };
   // Asked at every exec, so `ferryd user set --no-exec` and a reload take
   // effect for sessions already logged in.
   const auto acct = ctx_.accounts->find(login_.user);
   if (!acct || !acct->exec)
-    co_return co_await send_error(id, errc::exec_not_permitted, "remote execution is not enabled for this account");
+    co_return co_await refuse(errc::exec_not_permitted, "remote execution is not enabled for this account");
   const auto& k = kernel();
   if (::geteuid() == 0)
-    co_return co_await send_error(id, errc::exec_unavailable,
-                                  "remote execution is unavailable while ferryd serves as root "
-                                  "(run it as an unprivileged service user)");
+    co_return co_await refuse(errc::exec_unavailable,
+                              "remote execution is unavailable while ferryd serves as root "
+                              "(run it as an unprivileged service user)");
   if (!k.confined() && !xc.allow_unconfined)
-    co_return co_await send_error(
-        id, errc::exec_unavailable,
-        "remote execution is unavailable: this kernel cannot confine commands (Landlock ABI " +
-            std::to_string(k.abi) + ", " + std::to_string(exec::confined_abi) + " needed)");
+    co_return co_await refuse(errc::exec_unavailable,
+                              "remote execution is unavailable: this kernel cannot confine commands (Landlock ABI " +
+                                  std::to_string(k.abi) + ", " + std::to_string(exec::confined_abi) + " needed)");
   command_slot slot(ctx_.commands, xc.max_running, login_.state->commands, xc.max_per_user);
-  if (!slot) co_return co_await send_failure(id, errc::too_many_commands, "");
+  if (!slot) co_return co_await refuse(errc::too_many_commands, std::string(info(errc::too_many_commands).text));
 
   // Prepare and start it on a worker: opening the home, the search and the
   // fork may all wait on the disk.
@@ -228,10 +235,21 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
     r.limits.cpu_seconds = xc.cpu_seconds;
     r.limits.processes = xc.max_processes;
     r.limits.memory = xc.max_memory;
-    // One file may grow to what the quota has left (the ledger learns the
-    // real usage from a walk after the command: nav_.quota_stale).
-    if (const auto q = login_.state->quota->get(); q.limit != 0)
-      r.limits.file_size = q.limit > q.used + q.reserved ? q.limit - q.used - q.reserved : 0;
+    // Files a command writes bypass the ledger's checks, so the home is
+    // measured before every command (a previous one may have written) and a
+    // user at a limit runs nothing. One file may then grow to what is left.
+    const auto q = session::fresh_quota(nav_).get();
+    if (q.limit != 0 && q.used + q.reserved >= q.limit) {
+      failure = errc::quota_exceeded;
+      detail = "delete files before running commands";
+      return;
+    }
+    if (q.max_files != 0 && q.files >= q.max_files) {
+      failure = errc::too_many_files;
+      detail = "delete files before running commands";
+      return;
+    }
+    if (q.limit != 0) r.limits.file_size = q.limit - q.used - q.reserved;
     vfs::unique_fd ruleset;
     if (k.abi >= 1) {
       ruleset.reset(exec::make_ruleset(k.abi, home.get(), xc.allow_network, detail));
@@ -246,12 +264,19 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
     auto child = exec::spawn(r, err, detail);
     if (!child) {
       failure = err == EACCES || err == EPERM ? errc::forbidden : err == ENOENT ? errc::command_not_found : errc::internal;
+      // A path given by the user: "not there" and "not allowed" read alike,
+      // or execve would tell whether a file exists where they cannot look.
+      if (argv[0].find('/') != std::string::npos && (failure == errc::forbidden || failure == errc::command_not_found)) {
+        failure = errc::forbidden;
+        detail = "cannot run " + argv[0];
+      }
       return;
     }
     run.child = std::move(*child);
   });
   if (failure != errc::ok) {
     spdlog::info("ferry {}: exec by {} refused: {}", id_, login_.user, describe(failure, detail));
+    actor_.record("exec", {{"argv", argv}, {"result", info(failure).error}, {"message", describe(failure, detail)}});
     if (failure == errc::internal) detail = "could not start the command";
     co_return co_await send_failure(id, failure, detail);
   }
@@ -283,6 +308,14 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started_at).count();
   spdlog::info("ferry {}: {} ran {}: exit {}{}{} in {} ms, {} bytes of output", id_, login_.user, argv[0],
                end.exit_code, run.timed_out ? " (timed out)" : "", run.capped ? " (output cap)" : "", ms, run.sent);
+  actor_.record("exec", {{"argv", argv},
+                         {"exit", end.exit_code},
+                         {"signal", end.signal},
+                         {"timed_out", run.timed_out},
+                         {"output_capped", run.capped},
+                         {"client_gone", run.client_gone},
+                         {"output_bytes", run.sent},
+                         {"ms", static_cast<std::int64_t>(ms)}});
   if (run.client_gone) co_return false;
   while (!run.replies.empty()) {
     if (!co_await send(run.replies.front())) co_return false;
@@ -390,6 +423,15 @@ asio::awaitable<void> native_session::exec_deadline(command_run& run) {
   t.expires_after(kill_grace);
   if (auto [ec] = co_await t.async_wait(use_nothrow); ec) co_return;
   run.kill(SIGKILL);
+  // Killed, yet the run goes on: the pump is stuck writing output to a
+  // client that does not read. Cut the connection so the slot frees.
+  t.expires_after(client_grace);
+  if (auto [ec] = co_await t.async_wait(use_nothrow); ec) co_return;
+  spdlog::warn("ferry {}: the client does not read the command's output: closing", id_);
+  run.client_gone = true;
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.cancel(ignored);
   t.expires_at(asio::steady_timer::time_point::max());
   co_await t.async_wait(use_nothrow);  // until the pump ends the run
 }
@@ -402,6 +444,9 @@ asio::awaitable<void> native_session::exec_reader(command_run& run) {
     run.replies.push_back(std::move(r));
     run.notify();
   };
+  // Stray requests get a 400 each; a client sending them faster than it
+  // reads the answers is cut off (kills the command), never buffered.
+  constexpr std::size_t max_queued = 16;
   auto wait_forever = [&]() -> asio::awaitable<void> {
     asio::steady_timer t(ex, asio::steady_timer::time_point::max());
     co_await t.async_wait(use_nothrow);
@@ -419,8 +464,19 @@ asio::awaitable<void> native_session::exec_reader(command_run& run) {
       if (n > 0) {
         bytes.remove_prefix(static_cast<std::size_t>(n));
       } else if (n < 0 && errno == EAGAIN) {
-        auto [ec] = co_await stdin_pipe->async_wait(asio::posix::stream_descriptor::wait_write, use_nothrow);
+        // The command does not read: wait for room, looking every second
+        // whether the client has gone (it cannot be read meanwhile).
+        asio::steady_timer tick(ex, std::chrono::seconds(1));
+        auto r = co_await (stdin_pipe->async_wait(asio::posix::stream_descriptor::wait_write, use_nothrow) ||
+                           tick.async_wait(use_nothrow));
+        const auto ec = r.index() == 0 ? std::get<0>(std::get<0>(r)) : std::get<0>(std::get<1>(r));
         if (ec == asio::error::operation_aborted) co_return false;
+        char probe;
+        const ssize_t peeked = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EINTR)) {
+          gone();
+          co_return false;
+        }
       } else if (n < 0 && errno != EINTR) {
         stdin_pipe.reset();  // it closed its stdin: the rest is dropped
       }
@@ -470,6 +526,11 @@ asio::awaitable<void> native_session::exec_reader(command_run& run) {
         if (sig) run.kill(*sig);
         else queue(proto::error_reply(rid, errc::bad_request, "signal must be INT, TERM, KILL, HUP or QUIT"));
         continue;
+      }
+      if (run.replies.size() >= max_queued) {
+        spdlog::warn("ferry {}: {} stray requests during a command, not reading the replies: closing", id_, max_queued);
+        gone();
+        co_return co_await wait_forever();
       }
       queue(proto::error_reply(env ? rid : 0, errc::bad_request,
                                "a command is running (id " + std::to_string(run.id) +

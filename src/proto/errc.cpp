@@ -104,6 +104,7 @@ errc errc_from_errno(int err) noexcept {
     case ENOSPC:
       return errc::insufficient_storage;
     case EBUSY:
+    case EAGAIN:  // a lease, or a resolution that kept racing renames
       return errc::busy;
     default:
       return errc::internal;

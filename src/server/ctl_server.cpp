@@ -271,6 +271,7 @@ json ctl_server::handle(const json& req, std::string& body, std::function<void()
     }
     if (n == 0) return proto::error_reply(id, errc::not_found, "no live session of " + what);
     spdlog::warn("ctl: kicking {} session(s) of {}", n, what);
+    ctx_.activity.record("ctl_kick", "", "ctl.sock", {{"target", what}, {"sessions", static_cast<std::uint64_t>(n)}});
     reply["kicked"] = n;
   } else if (op == "reload") {
     spdlog::info("ctl: reload");

@@ -18,6 +18,7 @@
 #include "exec/landlock.hpp"
 #include "server/io_pool.hpp"
 #include "server/listener.hpp"
+#include "server/status_responder.hpp"
 #include "session/upload_slots.hpp"
 #include "session/server_context.hpp"
 
@@ -116,6 +117,7 @@ std::optional<asio::ip::tcp::endpoint> server::bind_metrics() {
 
 asio::ip::tcp::endpoint server::bind() {
   native_ = std::make_unique<listener>(*pool_, *ctx_, protocol::native, ctx_->cfg.listen);
+  if (ctx_->cfg.udp_status) status_ = status_responder::open(pool_->first(), *ctx_, native_->local_endpoint());
   return native_->local_endpoint();
 }
 
@@ -151,6 +153,7 @@ void server::drain() {
 }
 
 void server::reload() {
+  ctx_->reopen_logs();  // logrotate renamed them
   reload_report_.clear();
   const auto report = [this](spdlog::level::level_enum level, std::string line) {
     spdlog::log(level, "{}", line);
@@ -240,6 +243,7 @@ int server::run() {
   log_exec_support(ctx_->cfg.exec);
   if (native_) {
     native_->start();
+    if (status_) status_->start();
     spdlog::info("ferryd serving {} on {} with {} loop(s)", ctx_->cfg.root.string(),
                  native_->local_endpoint().address().to_string() + ":" + std::to_string(native_->local_endpoint().port()),
                  pool_->size());

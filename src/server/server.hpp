@@ -28,6 +28,7 @@ class io_pool;
 class listener;
 class ctl_server;
 class metrics_server;
+class status_responder;
 
 class server {
  public:
@@ -82,6 +83,7 @@ class server {
   session::config loaded_;
   config_loader load_config_;
   std::vector<std::string> reload_report_;
+  std::unique_ptr<status_responder> status_;  ///< UDP status on the native port
 };
 
 }  // namespace ferry::server

@@ -273,6 +273,22 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     }
     metrics_listen = ep;
   }
+  if (auto v = t["udp_status"]; v) {
+    auto b = v.value_exact<bool>();
+    if (!b) {
+      error = file.string() + ": udp_status must be true or false";
+      return false;
+    }
+    udp_status = *b;
+  }
+  if (auto v = t["log_format"]; v) {
+    auto s = v.value_exact<std::string>();
+    if (!s || (*s != "text" && *s != "json")) {
+      error = file.string() + ": log_format must be \"text\" or \"json\"";
+      return false;
+    }
+    log_format = *s;
+  }
   if (auto v = t["user"]; v) {
     auto s = v.value_exact<std::string>();
     if (!s) {
@@ -315,6 +331,8 @@ std::string default_config_text() {
 # max_files = 1000000         # names (files, dirs, links) per home, unless the account sets its own; 0 = none
 # download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
 # metrics_listen = "127.0.0.1:9100"  # Prometheus GET /metrics; off unless set
+# udp_status = true           # answer `ferry ping` (UDP, same address and port as listen)
+# log_format = "text"         # ROOT/log/ferryd.log (logins, sessions, file changes): "text" or "json"
 # user = ""                  # started as root: serve as this account; "" = the owner of the root
 
 # [tls]                       # TLS for both protocols (ferryd init creates the pair)

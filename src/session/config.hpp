@@ -102,6 +102,11 @@ struct config {
   std::string download_method = "copy";
   /// Prometheus text metrics over HTTP (GET /metrics); off unless set.
   std::optional<endpoint_spec> metrics_listen;
+  /// Answer UDP status requests on the native port (docs/protocol.md).
+  bool udp_status = true;
+  /// ROOT/log/ferryd.log, the activity log: "text" (key="value" lines) or
+  /// "json" (one object per line).
+  std::string log_format = "text";
   /// The account ferryd serves as when started as root ("" = the owner of ROOT).
   std::string user;
   ftp_config ftp;

@@ -53,6 +53,8 @@ std::vector<std::pair<std::string, std::string>> config::describe() const {
       {"max_files", text(max_files)},
       {"download_method", download_method},
       {"metrics_listen", text(metrics_listen)},
+      {"udp_status", text(udp_status)},
+      {"log_format", log_format},
       {"user", user},
       {"tls.cert", tls.cert.string()},
       {"tls.key", tls.key.string()},

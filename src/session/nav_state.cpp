@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "session/activity_log.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
 
@@ -15,7 +16,18 @@ vfs::quota_ledger& fresh_quota(nav_state& st) {
   return *st.quota;
 }
 
-errc make_dir(nav_state& st, std::string_view path, bool parents) {
+namespace {
+
+/// One activity line for a name change (ok or refused), then `e`.
+errc noted(const nav_state& st, std::string_view event, errc e, std::initializer_list<activity_field> fields) {
+  if (st.actor == nullptr) return e;
+  std::vector<activity_field> all(fields);
+  all.push_back({"result", e == errc::ok ? std::string_view("ok") : info(e).error});
+  st.actor->record(event, all);
+  return e;
+}
+
+errc make_dir_charged(nav_state& st, std::string_view path, bool parents) {
   auto& quota = fresh_quota(st);
   const auto changes = quota.lock_changes();
   // Charged before they exist, so sessions of one user cannot jointly pass
@@ -34,8 +46,6 @@ errc make_dir(nav_state& st, std::string_view path, bool parents) {
   return e;
 }
 
-namespace {
-
 /// Runs `op` (a jail operation that reports what it changed) under the
 /// ledger's change lock and applies what it measured.
 template <class Op>
@@ -50,16 +60,23 @@ errc measured(nav_state& st, Op op) {
 
 }  // namespace
 
+errc make_dir(nav_state& st, std::string_view path, bool parents) {
+  return noted(st, "mkdir", make_dir_charged(st, path, parents), {{"path", path}, {"parents", parents}});
+}
+
 errc remove_dir(nav_state& st, std::string_view path) {
-  return measured(st, [&](vfs::usage_change& c) { return st.jail->remove_dir(path, &c); });
+  const auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_dir(path, &c); });
+  return noted(st, "rmdir", e, {{"path", path}});
 }
 
 errc remove_file(nav_state& st, std::string_view path) {
-  return measured(st, [&](vfs::usage_change& c) { return st.jail->remove_file(path, &c); });
+  const auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_file(path, &c); });
+  return noted(st, "rm", e, {{"path", path}});
 }
 
 errc rename(nav_state& st, std::string_view from, std::string_view to) {
-  return measured(st, [&](vfs::usage_change& c) { return st.jail->rename(from, to, &c); });
+  const auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->rename(from, to, &c); });
+  return noted(st, "mv", e, {{"from", from}, {"to", to}});
 }
 
 }  // namespace ferry::session

@@ -16,6 +16,8 @@ class quota_ledger;
 
 namespace ferry::session {
 
+struct activity_actor;
+
 struct nav_state {
   const vfs::jail* jail = nullptr;
   std::string cwd = "/";
@@ -25,6 +27,8 @@ struct nav_state {
   bool quota_stale = false;
   /// An ls still being answered in frames (native protocol; see nav::ls_more).
   std::shared_ptr<vfs::dir_listing> listing;
+  /// Who the activity log names for mkdir, rmdir, rm and mv (null: none).
+  const activity_actor* actor = nullptr;
 
   /// True when `path` is the cwd or one of its ancestors (removing or moving
   /// it would strand the session).

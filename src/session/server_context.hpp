@@ -12,6 +12,7 @@
 
 #include "auth/login_throttle.hpp"
 #include "auth/plain_password.hpp"
+#include "session/activity_log.hpp"
 #include "session/account_cache.hpp"
 #include "session/config.hpp"
 #include "session/fs_workers.hpp"
@@ -53,8 +54,15 @@ struct server_context {
         registry({cfg.max_sessions, cfg.max_sessions_per_ip, cfg.max_pending_logins, cfg.max_pending_logins_per_ip}),
         global_rate(cfg.rate),
         xfer_log(cfg.root / "log" / "xferlog"),
+        activity(cfg.root / "log" / "ferryd.log", cfg.log_format == "json" ? log_format::json : log_format::text),
         tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {
     throttle.set_policy({cfg.ban_after, std::chrono::seconds(cfg.ban_seconds)});
+  }
+
+  /// Opens ROOT/log's files again by name (SIGHUP, after logrotate).
+  void reopen_logs() {
+    xfer_log.reopen();
+    activity.reopen();
   }
 
   std::filesystem::path home_of(const std::string& user) const { return cfg.root / "home" / user; }
@@ -77,6 +85,7 @@ struct server_context {
   std::unique_ptr<vfs::path_locks> locks = std::make_unique<vfs::local_path_locks>();
   transfer::rate_limiter global_rate;
   transfer::xferlog xfer_log;
+  activity_log activity;  ///< ROOT/log/ferryd.log: logins, sessions, name changes
   std::string secret;  ///< keys the fake SCRAM salts of unknown users
   tls_provider tls;    ///< the certificate in use; off when the root has none
   std::atomic<unsigned> open_uploads{0};  ///< held by upload slots (upload_slots.hpp)

@@ -23,6 +23,16 @@ constexpr std::size_t linger_bytes = 1 << 20;
 /// How long a session's last words may take.
 constexpr auto farewell_time = std::chrono::seconds(2);
 
+const char* refusal_name(login_refusal r) {
+  switch (r) {
+    case login_refusal::unknown_user: return "unknown_user";
+    case login_refusal::too_many_sessions: return "too_many_sessions";
+    case login_refusal::home_unavailable: return "home_unavailable";
+    case login_refusal::none: break;
+  }
+  return "none";
+}
+
 }  // namespace
 
 session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, std::uint64_t id,
@@ -36,13 +46,21 @@ session_base::session_base(asio::ip::tcp::socket socket, server_context& ctx, st
       service_(service),
       fs_workers_(ctx.fs),
       timer_(socket_.get_executor()),
-      activity_(std::make_shared<session_activity>(std::string(service), peer_)) {}
+      activity_(std::make_shared<session_activity>(std::string(service), peer_)) {
+  actor_.log = &ctx.activity;
+  actor_.service = service_;
+  actor_.session = id_;
+  actor_.peer = peer_;
+  nav_.actor = &actor_;
+}
 
 session_base::~session_base() { ctx_.registry.close(id_); }
 
 asio::awaitable<void> session_base::run() {
   using namespace asio::experimental::awaitable_operators;
   spdlog::info("{} {} open from {}", service_, id_, peer_);
+  const auto opened = clock::now();
+  actor_.record("session_open", {});
   deadline_ = clock::now() + ctx_.live.login_timeout();
   // The gate may call from any thread: hop onto this session's loop, and do
   // nothing if the session has ended by then.
@@ -76,6 +94,10 @@ asio::awaitable<void> session_base::run() {
   std::error_code ec;
   socket_.close(ec);
   spdlog::info("{} {} closed{}{}", service_, id_, login_.user.empty() ? "" : " user=", login_.user);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - opened).count();
+  actor_.record("session_close", {{"ending", ending_ == ending::timeout    ? "timeout"
+                                                  : ending_ == ending::shutdown ? "shutdown"
+                                                                                : "normal"}, {"ms", ms}});
 }
 
 asio::awaitable<void> session_base::greet_and_serve() {
@@ -173,6 +195,11 @@ asio::awaitable<bool> session_base::login_failed(const std::string& user, std::s
   if (v.banned_now)
     spdlog::warn("ban: {} banned for {} s after {} failed logins (ban_after)", peer_addr_,
                  ctx_.live.ban_seconds.load(), ctx_.live.ban_after.load());
+  ctx_.activity.record("login", user, peer_,
+                       {{"service", service_}, {"session", id_}, {"result", "failed"}, {"reason", reason}});
+  if (v.banned_now)
+    ctx_.activity.record("ban", "", peer_addr_,
+                         {{"seconds", ctx_.live.ban_seconds.load()}, {"after", ctx_.live.ban_after.load()}});
   asio::steady_timer wait(socket_.get_executor(), v.delay);
   co_await wait.async_wait(use_nothrow);
   co_return !v.banned_now && failed_auths_ < ctx_.live.max_auth_attempts.load();
@@ -189,6 +216,11 @@ asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
     ctx_.stats.logins_ok.fetch_add(1, std::memory_order_relaxed);
     logged_in_ = true;
     touch();
+    actor_.user = user;
+    actor_.record("login", {{"result", "ok"}});
+  } else {
+    ctx_.activity.record("login", user, peer_,
+                         {{"service", service_}, {"session", id_}, {"result", "refused"}, {"reason", refusal_name(r)}});
   }
   co_return r;
 }

@@ -19,6 +19,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "session/activity_log.hpp"
 #include "session/byte_stream.hpp"
 #include "session/fs_workers.hpp"
 #include "session/nav_state.hpp"
@@ -110,6 +111,7 @@ class session_base {
   const std::string peer_addr_;  ///< address only, for throttling and xferlog
   user_login login_;             ///< jail, user state and name once logged in
   nav_state nav_;
+  activity_actor actor_;         ///< this session in the activity log
 
  private:
   asio::awaitable<void> greet_and_serve();

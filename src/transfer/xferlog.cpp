@@ -40,16 +40,30 @@ std::string xferlog_line(const xfer_record& r) {
   return line;
 }
 
-xferlog::xferlog(const std::filesystem::path& file) {
+namespace {
+
+int open_append(const std::filesystem::path& file) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
-  fd_ = vfs::unique_fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  return ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
+}  // namespace
+
+xferlog::xferlog(const std::filesystem::path& file) : file_(file), fd_(open_append(file)) {}
+
 void xferlog::write(const xfer_record& r) {
-  if (!fd_) return;
   const std::string line = xferlog_line(r);
-  (void)!::write(fd_.get(), line.data(), line.size());
+  std::lock_guard lock(mu_);
+  if (fd_) (void)!::write(fd_.get(), line.data(), line.size());
+}
+
+bool xferlog::reopen() {
+  vfs::unique_fd fresh(open_append(file_));
+  if (!fresh) return false;
+  std::lock_guard lock(mu_);
+  fd_ = std::move(fresh);
+  return true;
 }
 
 }  // namespace ferry::transfer

@@ -38,8 +38,13 @@ class xferlog {
   /// Opens (creating ROOT/log and the file, mode 0640) in append mode.
   explicit xferlog(const std::filesystem::path& file);
   void write(const xfer_record& r);
+  /// Opens the file again by its name (after logrotate renamed it: SIGHUP).
+  /// False when it cannot; the old file is kept then.
+  bool reopen();
 
  private:
+  const std::filesystem::path file_;
+  std::mutex mu_;  ///< guards fd_ against reopen()
   vfs::unique_fd fd_;
 };
 

@@ -106,10 +106,14 @@ int jail::open_at(std::string_view path, int flags, unsigned mode) const {
   how.mode = (flags & O_CREAT) ? mode : 0;
   // SECURITY: the whole jail rests on these two flags.
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do {
+  // EAGAIN: a rename raced the resolution (worth a few tries), or, with
+  // O_NONBLOCK, a lease being broken (worth none: it lasts up to 45 s, and
+  // spinning here would hold a worker at 100% of a core).
+  long fd = -1;
+  for (int tries = 0; tries < 8; ++tries) {
     fd = ::syscall(SYS_openat2, root_.get(), rel.c_str(), &how, sizeof how);
-  } while (fd < 0 && errno == EAGAIN);
+    if (fd >= 0 || errno != EAGAIN || (flags & O_NONBLOCK) != 0) break;
+  }
   return fd < 0 ? -errno : static_cast<int>(fd);
 }
 

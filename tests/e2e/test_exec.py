@@ -29,6 +29,7 @@ from ferry_wire import Conn
 SERVICE = "ferrytest"
 RUNNER = ("runner", "runner-pass")
 RUNNER2 = ("runner2", "runner2-pass")
+QRUNNER = ("qrunner", "qrunner-pass")  # exec with a 20 MiB quota
 TIMEOUT = 4
 EXEC_CONFIG = f"""
 [exec]
@@ -63,6 +64,8 @@ def srv():
     for name, password in (RUNNER, RUNNER2):
         conftest.must_ferryd("user", "add", name, "--root", root, "--password-stdin", "--exec",
                              input=password + "\n")
+    conftest.must_ferryd("user", "add", QRUNNER[0], "--root", root, "--password-stdin", "--exec",
+                         "--quota", "20MiB", "--max-files", "200", input=QRUNNER[1] + "\n")
     with open(root / "ferryd.toml", "a") as f:
         f.write(EXEC_CONFIG)
     (root / "home" / "other" / "secret.txt").write_text("the other user's secret\n")
@@ -146,6 +149,20 @@ def wait_gone(uid, needle, seconds=10):
             return True
         time.sleep(0.1)
     return False
+
+
+def test_every_command_is_in_the_activity_log(srv):
+    c = login(srv)
+    run_exec(c, argv=["sh", "-c", "exit 5", "tag-4711"])
+    c.close()
+    d = login(srv, ("demo", conftest.USERS["demo"][0]))
+    run_exec(d, argv=["echo", "tag-4712"])
+    d.close()
+    lines = (srv.root / "log" / "ferryd.log").read_text().splitlines()
+    ran = [l for l in lines if " exec " in l and "tag-4711" in l]
+    assert len(ran) == 1 and 'user="runner"' in ran[0] and "exit=5" in ran[0], ran
+    refused = [l for l in lines if " exec " in l and "tag-4712" in l]
+    assert len(refused) == 1 and 'user="demo"' in refused[0] and "forbidden" in refused[0], refused
 
 
 def test_an_account_without_exec_gets_403(srv):
@@ -408,6 +425,112 @@ def test_ctrl_c_in_the_shell_stops_the_command_and_keeps_the_session(srv):
         sh.expect(pexpect.EOF)
     finally:
         sh.close(force=True)
+
+
+# Red-team findings (issue 12 review): each was a way around a bound.
+
+def test_kernel_features_that_escape_the_limits_are_denied(srv):
+    c = login(srv)
+    probe = """
+import ctypes, errno, fcntl, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def check(name, f):
+    try:
+        r = f()
+        ok = r is not None and r is not False and (not isinstance(r, int) or r >= 0)
+    except OSError:
+        ok = False
+    print(name, "ALLOWED" if ok else "denied")
+check("memfd", lambda: os.memfd_create("x"))
+check("shmget", lambda: libc.shmget(0, 1 << 20, 0o1600))
+check("msgget", lambda: libc.msgget(0, 0o1600))
+check("semget", lambda: libc.semget(0, 1, 0o1600))
+f = open("leased", "w")
+check("lease", lambda: fcntl.fcntl(f, 1024, fcntl.F_WRLCK))
+check("notify", lambda: fcntl.fcntl(os.open(".", os.O_RDONLY), 1026, 1))
+# clone(CLONE_PARENT | SIGCHLD): a sibling nobody would reap.
+check("clone_parent", lambda: libc.syscall(56, 0x8000 | 17, 0, 0, 0, 0))
+"""
+    frames, end = run_exec(c, argv=["python3", "-c", probe])
+    out = joined(frames, "stdout").decode()
+    assert "ALLOWED" not in out and out.count("denied") == 7, (out, joined(frames, "stderr"))
+    c.close()
+
+
+def test_a_client_flooding_requests_without_reading_is_cut_off(srv):
+    c = login(srv)
+    rid = c.alloc_id()
+    c.send({"op": "exec", "id": rid, "argv": ["sleep", "89.5"]})
+    time.sleep(0.3)
+    c.sock.settimeout(10)
+    try:
+        for i in range(5000):
+            c.send({"op": "pwd", "id": rid + 1 + i})
+    except OSError:
+        pass
+    c.expect_closed(10)
+    assert wait_gone(srv.uid, "89.5")
+    srv.assert_alive()
+
+
+def test_a_client_that_never_reads_gives_its_slot_back(srv):
+    idle = []
+    for _ in range(2):
+        c = login(srv)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.send({"op": "exec", "id": c.alloc_id(), "argv": ["yes", "x" * 100]})
+        idle.append(c)
+    # Timeout, SIGTERM grace, then the server gives up on the client.
+    deadline = time.monotonic() + TIMEOUT + 2 + 5 + 10
+    last = None
+    while time.monotonic() < deadline:
+        probe = login(srv)
+        frames, last = run_exec(probe, argv=["true"])
+        probe.close()
+        if last.get("status") == 200:
+            break
+        time.sleep(1)
+    assert last.get("exit_code") == 0, last
+    for c in idle:
+        c.close()
+
+
+def test_disconnecting_while_stdin_is_full_kills_the_command(srv):
+    c = login(srv)
+    rid = c.alloc_id()
+    c.send({"op": "exec", "id": rid, "argv": ["sleep", "88.5"], "stdin": True})
+    assert c.recv()[0]["status"] == 100
+    chunk = b"z" * 65536
+    c.sock.settimeout(5)
+    for _ in range(16):  # far more than a pipe holds
+        c.send({"op": "exec_input", "id": rid, "body": len(chunk)}, chunk)
+    c.sock.close()
+    assert wait_gone(srv.uid, "88.5", seconds=6), "the command outlived its client"
+
+
+def test_a_path_outside_the_home_does_not_tell_whether_it_exists(srv):
+    c = login(srv)
+    there = run_exec(c, argv=["../other/secret.txt"])[1]
+    absent = run_exec(c, argv=["../other/absent.txt"])[1]
+    assert (there["status"], there["error"]) == (absent["status"], absent["error"]) == (403, "forbidden")
+    c.close()
+
+
+def test_commands_cannot_grow_the_home_past_its_quota(srv):
+    c = login(srv, QRUNNER)
+    frames, end = run_exec(c, cmd="head -c 30000000 /dev/zero > big; echo wrote $?")
+    size = (srv.home("qrunner") / "big").stat().st_size
+    assert size <= 20 << 20, size  # RLIMIT_FSIZE: what the quota had left
+    # The home is at its limit now: the next command is refused until files go.
+    frames, end = run_exec(c, argv=["true"])
+    assert (end["status"], end["error"]) == (413, "quota_exceeded"), end
+    c.ok("rm", path="big")
+    assert run_exec(c, argv=["true"])[1]["exit_code"] == 0
+    # The file count too.
+    run_exec(c, cmd="for i in $(seq 1 300); do : > f$i; done")
+    _, end = run_exec(c, argv=["true"])
+    assert (end["status"], end["error"]) == (413, "quota_exceeded") and "max_files" in end["message"], end
+    c.close()
 
 
 def test_commands_run_are_counted_in_ctl_stats(srv):

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -58,6 +59,8 @@ void expect_top_level_defaults(const config& c) {
   EXPECT_EQ(c.max_files, d.max_files);
   EXPECT_EQ(c.download_method, d.download_method);
   EXPECT_EQ(c.user, d.user);
+  EXPECT_EQ(c.udp_status, d.udp_status);
+  EXPECT_EQ(c.log_format, d.log_format);
 }
 
 class Config : public ::testing::Test {
@@ -132,14 +135,15 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 20 top-level keys, the
-  // [tls] header and its 3 keys, the [ftp] header and its 9 keys, the [exec] header and its 9 keys.
+  // The helper really did uncomment every setting: 22 top-level keys, the
+  // [tls] header and its 3 keys, the [ftp] header and its 9 keys, the [exec]
+  // header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]|\[exec\]))");
   int settings = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 45) << text;
+  ASSERT_EQ(settings, 47) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
@@ -297,6 +301,28 @@ TEST_F(Config, BadTopLevelValuesNameFileAndKey) {
   expect_refused("rate = 100\n", "rate");
   expect_refused("max_files = -1\n", "max_files");
   expect_refused("max_files = \"many\"\n", "max_files");
+}
+
+TEST_F(Config, ActivityLogAndStatusSettings) {
+  config c;
+  ASSERT_TRUE(load("log_format = \"json\"\nudp_status = false\n", c)) << error_;
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_FALSE(c.udp_status);
+  EXPECT_EQ(config{}.log_format, "text");
+  EXPECT_TRUE(config{}.udp_status);
+  expect_refused("log_format = \"xml\"\n", "log_format");
+  expect_refused("log_format = 1\n", "log_format");
+  expect_refused("udp_status = \"yes\"\n", "udp_status");
+}
+
+TEST(DefaultConfigText, IsThePackagedExample) {
+  // packaging/ferryd.toml is installed as the example configuration: it
+  // must be what `ferryd init` writes. After changing default_config_text():
+  //   build/apps/ferryd init --root /tmp/x --no-tls && cp /tmp/x/ferryd.toml packaging/
+  std::ifstream in(FERRY_SOURCE_DIR "/packaging/ferryd.toml", std::ios::binary);
+  ASSERT_TRUE(in) << "packaging/ferryd.toml is missing";
+  const std::string packaged((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(packaged, default_config_text()) << "packaging/ferryd.toml differs from default_config_text()";
 }
 
 TEST_F(Config, BadFtpValuesNameFileAndKey) {
