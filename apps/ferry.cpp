@@ -46,7 +46,9 @@ int ping_main(std::vector<std::string> args, std::optional<std::uint16_t> port) 
       "  ferry ping -c 10 -i 0.2 -W 0.5 127.0.0.1:9021");
   ferry::client::ping_options opt;
   std::string where, port_text;
-  app.add_option("-c,--count", opt.count, "stop after COUNT requests (default: until Ctrl-C)")->type_name("COUNT");
+  app.add_option("-c,--count", opt.count, "stop after COUNT requests, at least 1 (default: until Ctrl-C)")
+      ->type_name("COUNT")
+      ->check(CLI::Range(1u, 1000000u));
   app.add_option("-i,--interval", opt.interval, "seconds between requests, at least 0.2 (default 1)")
       ->type_name("SECONDS")
       ->check(CLI::Range(ferry::client::min_ping_interval, 3600.0));

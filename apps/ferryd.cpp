@@ -2,7 +2,9 @@
 // and calls into src/server.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -253,7 +255,13 @@ int main(int argc, char** argv) {
                   (fa.is_v6() ? "[" + fa.to_string() + "]" : fa.to_string()).c_str(), fep->port());
     }
     srv.bind_metrics();
-    // Listeners are bound (a low port needs root): now become the service user.
+    // Listeners are bound (a low port needs root): now become the service user,
+    // who must own the logs opened meanwhile (or could not read them, nor
+    // reopen them after rotation).
+    if (plan.change)
+      for (const char* log : {"ferryd.log", "xferlog"})
+        if (::chown((cfg.root / "log" / log).c_str(), plan.uid, plan.gid) != 0 && errno != ENOENT)
+          spdlog::warn("cannot give {} to {}: {}", (cfg.root / "log" / log).string(), plan.name, std::strerror(errno));
     ferry::server::drop_privileges(plan);
     if (plan.change) spdlog::info("serving as {} (uid {}, gid {}): root privileges dropped", plan.name, plan.uid, plan.gid);
     if (plan.as_root) spdlog::warn("serving as root (--allow-root): every user's files are one bug away from the whole system");

@@ -43,6 +43,7 @@ int run_mode(const options& opt, session& s, std::ifstream* batch) {
   command_context ctx{s, std::cout, std::cerr};
   if (opt.batch_file) return run_script(ctx, batch != nullptr ? *batch : std::cin, on_error::stop);
   if (!opt.command.empty()) {
+    ctx.one_shot = true;
     const auto st = run_command(ctx, opt.command);
     // `ferry HOST exec -- CMD` exits as CMD did.
     return ctx.exit_status && st != cmd_status::fatal ? *ctx.exit_status : exit_code(st);

@@ -30,6 +30,9 @@ struct command_context {
   /// Set by exec: the remote command's exit status, which one-shot mode
   /// returns as its own.
   std::optional<int> exit_status = std::nullopt;
+  /// One command from the command line: its failure shows in the exit
+  /// status, so exec need not also print a plain non-zero exit.
+  bool one_shot = false;
 };
 
 /// Runs a command; `args` exclude the command name.

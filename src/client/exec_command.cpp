@@ -143,6 +143,8 @@ cmd_status cmd_exec(command_context& ctx, const std::vector<std::string>& args) 
       ctx.err << "ferry: " << what << ": output limit reached on the server (killed)\n";
     else if (const int sig = reply.value("signal", 0); sig != 0 && !reply.value("timed_out", false))
       ctx.err << "ferry: " << what << ": killed by signal " << sig << '\n';
+    else if (*ctx.exit_status != 0 && !ctx.one_shot)
+      ctx.err << "ferry: " << what << ": exit status " << *ctx.exit_status << '\n';
     return *ctx.exit_status == 0 ? cmd_status::ok : cmd_status::failed;
   }
 }

@@ -236,8 +236,10 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
     r.limits.processes = xc.max_processes;
     r.limits.memory = xc.max_memory;
     // Files a command writes bypass the ledger's checks, so the home is
-    // measured before every command (a previous one may have written) and a
-    // user at a limit runs nothing. One file may then grow to what is left.
+    // measured before every command (one in another session may have
+    // written) and a user at a limit runs nothing. One file may then grow to
+    // what is left.
+    nav_.quota_stale = true;
     const auto q = session::fresh_quota(nav_).get();
     if (q.limit != 0 && q.used + q.reserved >= q.limit) {
       failure = errc::quota_exceeded;
@@ -304,6 +306,8 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
     co_await fs([&] { exec::wait_exit(run.child.pidfd.get(), code, status); });
   }
   run.reaped = true;
+  // And after it, so every session's `quota` sees what it wrote.
+  co_await fs([&] { session::fresh_quota(nav_); });
   const auto end = exec::from_wait(code, status);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started_at).count();
   spdlog::info("ferry {}: {} ran {}: exit {}{}{} in {} ms, {} bytes of output", id_, login_.user, argv[0],

@@ -424,6 +424,9 @@ def test_ctrl_c_in_the_shell_stops_the_command_and_keeps_the_session(srv):
         sh.sendline("exec echo after")
         sh.expect("after")
         sh.expect("> ")
+        sh.sendline("exec sh -c 'exit 3'")
+        sh.expect("exit status 3")
+        sh.expect("> ")
         sh.sendline("bye")
         sh.expect(pexpect.EOF)
     finally:
@@ -528,10 +531,19 @@ def test_a_path_outside_the_home_does_not_tell_whether_it_exists(srv):
 
 
 def test_commands_cannot_grow_the_home_past_its_quota(srv):
+    # Another session of the same user stays open throughout (its ledger is
+    # shared: the home is measured around every command, not once per login).
+    keep = login(srv, QRUNNER)
     c = login(srv, QRUNNER)
     frames, end = run_exec(c, cmd="head -c 30000000 /dev/zero > big; echo wrote $?")
     size = (srv.home("qrunner") / "big").stat().st_size
     assert size <= 20 << 20, size  # RLIMIT_FSIZE: what the quota had left
+    assert keep.ok("quota")["used"] >= size  # the other session sees it at once
+    c2 = login(srv, QRUNNER)
+    _, end = run_exec(c2, cmd="head -c 1000000 /dev/zero > more")
+    assert (end["status"], end["error"]) == (413, "quota_exceeded"), end
+    c2.close()
+    keep.close()
     # The home is at its limit now: the next command is refused until files go.
     frames, end = run_exec(c, argv=["true"])
     assert (end["status"], end["error"]) == (413, "quota_exceeded"), end
