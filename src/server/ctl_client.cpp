@@ -170,9 +170,12 @@ int run_ctl(const std::filesystem::path& root, const ctl_command& cmd, std::ostr
   }
   reply.erase("id");
   reply.erase("status");
+  // A reload that kept old settings or accounts (a file did not load) is a
+  // failure for scripts and `systemctl reload`.
+  const int result = cmd.op == "reload" && !reply.value("ok", true) ? 1 : 0;
   if (cmd.json) {
     out << (cmd.op == "stats" && reply.contains("stats") ? reply["stats"] : reply).dump() << "\n";
-    return 0;
+    return result;
   }
   if (cmd.op == "stats") out << format_stats(reply["stats"]);
   else if (cmd.op == "kick") out << "kicked " << reply.value("kicked", 0u) << " session(s)\n";
@@ -184,7 +187,7 @@ int run_ctl(const std::filesystem::path& root, const ctl_command& cmd, std::ostr
       out << "draining: " << reply.value("sessions", 0u) << " session(s) to finish; the server stops after them\n";
     else out << "already draining\n";
   }
-  return 0;
+  return result;
 }
 
 }  // namespace ferry::server

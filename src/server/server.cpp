@@ -155,8 +155,10 @@ void server::drain() {
 void server::reload() {
   ctx_->reopen_logs();  // logrotate renamed them
   reload_report_.clear();
+  reload_failed_ = false;
   const auto report = [this](spdlog::level::level_enum level, std::string line) {
     spdlog::log(level, "{}", line);
+    if (level >= spdlog::level::err) reload_failed_ = true;
     reload_report_.push_back(std::move(line));
   };
   std::string error;
@@ -219,6 +221,7 @@ int server::run() {
     ctl_->start({[this](nlohmann::json& reply) {
                    reload();
                    reply["report"] = reload_report_;
+                   reply["ok"] = !reload_failed_;
                  },
                  [this] {
                    const bool was = draining();

@@ -83,6 +83,7 @@ class server {
   session::config loaded_;
   config_loader load_config_;
   std::vector<std::string> reload_report_;
+  bool reload_failed_ = false;  ///< the last reload kept something old (a file did not load)
   std::unique_ptr<status_responder> status_;  ///< UDP status on the native port
 };
 

@@ -183,10 +183,14 @@ def test_reload_picks_up_an_account_and_logs_changed_settings(server):
         c = conftest.Conn(server.port)
         c.login("newbie", "newbie-pw")
         c.close()
-        # A reload of a broken file keeps the running settings.
+        # A reload of a broken file keeps the running settings, and says it
+        # failed (exit 1, "ok": false) so scripts and systemctl reload notice.
         toml.write_text(saved + "\nidle_timeout = -1\n")
-        r = ctl_json(server.root, "reload")
-        assert any("settings not reloaded" in line for line in r["report"]), r
+        r = ctl(server.root, "--json", "reload")
+        assert r.returncode == 1, r
+        report = json.loads(r.stdout)
+        assert report["ok"] is False and any("settings not reloaded" in line for line in report["report"]), report
+        assert ctl(server.root, "reload").returncode == 1
     finally:
         toml.write_text(saved)
         ctl(server.root, "reload")
