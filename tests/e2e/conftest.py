@@ -7,6 +7,7 @@ module gets its own root and server (module-scoped fixture).
 """
 
 import os
+import pwd
 import select
 import shutil
 import signal
@@ -356,3 +357,29 @@ def ftp(ftp_server):
     f = ftp_util.ftp_connect(ftp_server)
     yield f
     ftp_util.close_quietly(f)
+
+
+SERVICE_USER = "ferrytest"
+
+
+def service_account():
+    """The system user "ferrytest" (created once): ferryd serves as it when a
+    root belongs to it (privilege drop, exec). Needs root."""
+    try:
+        return pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", SERVICE_USER], check=True)
+        return pwd.getpwnam(SERVICE_USER)
+
+
+@pytest.fixture
+def cleanup():
+    """Servers a test starts on its own: pass each to cleanup(srv); those
+    still running at the end are killed."""
+    servers = []
+    yield servers.append
+    for s in servers:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()

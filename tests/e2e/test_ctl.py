@@ -325,16 +325,6 @@ def test_bounds_idle_timeout(server):
 
 # -- servers of their own: stale and live sockets, drain
 
-@pytest.fixture
-def cleanup():
-    servers = []
-    yield servers.append
-    for s in servers:
-        if s.proc.poll() is None:
-            s.proc.kill()
-            s.proc.wait()
-
-
 def test_stale_socket_is_replaced_and_a_live_one_is_not_stolen(tmp_path, cleanup):
     srv = conftest.start_with_settings(tmp_path, "")
     cleanup(srv)

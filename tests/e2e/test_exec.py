@@ -10,7 +10,6 @@ belongs to the system user "ferrytest" and ferryd serves as it. Needs root
 (to create that user) and a kernel with Landlock ABI 6."""
 
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -26,7 +25,6 @@ import pytest
 import conftest
 from ferry_wire import Conn
 
-SERVICE = "ferrytest"
 RUNNER = ("runner", "runner-pass")
 RUNNER2 = ("runner2", "runner2-pass")
 QRUNNER = ("qrunner", "qrunner-pass")  # exec with a 20 MiB quota
@@ -52,12 +50,7 @@ def srv():
         pytest.skip("exec runs as a service user: tested as root (it creates that user)")
     if _landlock_abi() < 6:
         pytest.skip("this kernel lacks Landlock ABI 6: exec is refused (tested below only when present)")
-    try:
-        pw = pwd.getpwnam(SERVICE)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", SERVICE], check=True)
-        pw = pwd.getpwnam(SERVICE)
+    pw = conftest.service_account()
     base = Path(tempfile.mkdtemp(prefix="ferry-exec."))
     os.chmod(base, 0o755)
     root = conftest._init_root(base)

@@ -16,20 +16,14 @@ import pytest
 import conftest
 from ferry_wire import Conn, check_error
 
-SERVICE = "ferrytest"
+SERVICE = conftest.SERVICE_USER
 
 
 @pytest.fixture(scope="module")
 def service_user():
     if os.geteuid() != 0:
         pytest.skip("dropping privileges is tested as root")
-    try:
-        pw = pwd.getpwnam(SERVICE)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", SERVICE], check=True)
-        pw = pwd.getpwnam(SERVICE)
-    return pw
+    return conftest.service_account()
 
 
 def _uids(pid):

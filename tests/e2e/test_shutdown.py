@@ -69,16 +69,6 @@ def _held_upload(tmp_path, cleanup, shutdown_timeout, name, size):
     return srv, c, put
 
 
-@pytest.fixture
-def cleanup():
-    servers = []
-    yield servers.append
-    for s in servers:
-        if s.proc.poll() is None:
-            s.proc.kill()
-            s.proc.wait()
-
-
 def test_sigterm_lets_an_upload_finish(tmp_path, cleanup):
     data = bytes(range(256)) * 4096  # 1 MiB
     srv, c, put = _held_upload(tmp_path, cleanup, 60, "up.bin", len(data))
