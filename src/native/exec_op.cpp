@@ -40,6 +40,7 @@
 #include "native/native_session.hpp"
 #include "proto/request.hpp"
 #include "session/server_context.hpp"
+#include "session/upload_slots.hpp"
 #include "session/use_nothrow.hpp"
 #include "session/user_state.hpp"
 #include "vfs/jail.hpp"
@@ -68,37 +69,6 @@ const confinement& kernel() {
   static const confinement c;
   return c;
 }
-
-/// One command slot, server-wide and per user; released on destruction.
-class command_slot {
- public:
-  command_slot(std::atomic<unsigned>& server, unsigned server_max, std::atomic<unsigned>& user, unsigned user_max)
-      : server_(server), user_(user) {
-    if (server_.fetch_add(1) >= server_max) {
-      server_.fetch_sub(1);
-      return;
-    }
-    if (user_.fetch_add(1) >= user_max) {
-      user_.fetch_sub(1);
-      server_.fetch_sub(1);
-      return;
-    }
-    held_ = true;
-  }
-  ~command_slot() {
-    if (!held_) return;
-    user_.fetch_sub(1);
-    server_.fetch_sub(1);
-  }
-  command_slot(const command_slot&) = delete;
-  command_slot& operator=(const command_slot&) = delete;
-  explicit operator bool() const { return held_; }
-
- private:
-  std::atomic<unsigned>& server_;
-  std::atomic<unsigned>& user_;
-  bool held_ = false;
-};
 
 /// The request's command line: argv, or cmd for /bin/sh -c. "" or why not.
 std::string parse_command(const json& req, std::vector<std::string>& argv) {
@@ -199,7 +169,8 @@ asio::awaitable<bool> native_session::on_exec(std::uint64_t id, const json& req,
     co_return co_await refuse(errc::exec_unavailable,
                               "remote execution is unavailable: this kernel cannot confine commands (Landlock ABI " +
                                   std::to_string(k.abi) + ", " + std::to_string(exec::confined_abi) + " needed)");
-  command_slot slot(ctx_.commands, xc.max_running, login_.state->commands, xc.max_per_user);
+  // The same two-level count as open uploads (server and user caps).
+  const auto slot = session::upload_slot::take(ctx_.commands, xc.max_running, login_.state->commands, xc.max_per_user);
   if (!slot) co_return co_await refuse(errc::too_many_commands, std::string(info(errc::too_many_commands).text));
 
   // Prepare and start it on a worker: opening the home, the search and the
