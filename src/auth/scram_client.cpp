@@ -51,7 +51,23 @@ scram_client::scram_client(std::string user, std::string password, std::string n
   }
 }
 
+void scram_key::wipe() noexcept {
+  OPENSSL_cleanse(salted_password.data(), salted_password.size());
+  salted_password.clear();
+}
+
+scram_client::~scram_client() {
+  key_.wipe();
+  OPENSSL_cleanse(password_.data(), password_.size());
+}
+
 void scram_client::server_lacks_binding() { server_lacks_binding_ = true; }
+
+void scram_client::use_key(scram_key key) {
+  key_.wipe();
+  key_ = std::move(key);
+  have_key_ = true;
+}
 
 std::string scram_client::client_first() {
   if (!channel_binding_) {
@@ -100,7 +116,16 @@ std::optional<std::string> scram_client::client_final(std::string_view server_fi
     return std::nullopt;
   }
 
-  std::string salted = salted_password(password_, *salt, iterations);
+  if (have_key_) {
+    if (key_.salt != *salt || key_.iterations != iterations) {
+      error = "the account's password changed on the server";
+      return std::nullopt;
+    }
+  } else {
+    key_.wipe();
+    key_ = scram_key{*salt, iterations, salted_password(password_, *salt, iterations)};
+  }
+  const std::string& salted = key_.salted_password;
   std::string client_key = hmac_sha256(salted, "Client Key");
   const std::string stored_key = sha256(client_key);
   std::string server_key = hmac_sha256(salted, "Server Key");
@@ -122,7 +147,6 @@ std::optional<std::string> scram_client::client_final(std::string_view server_fi
     proof[i] = static_cast<char>(client_key[i] ^ client_signature[i]);
   }
   expected_server_signature_ = hmac_sha256(server_key, auth_message);
-  OPENSSL_cleanse(salted.data(), salted.size());
   OPENSSL_cleanse(client_key.data(), client_key.size());
   OPENSSL_cleanse(server_key.data(), server_key.size());
   return without_proof + ",p=" + base64_encode(proof);

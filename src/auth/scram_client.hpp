@@ -8,6 +8,18 @@
 
 namespace ferry::auth {
 
+/// What a client may keep to log in again without the password: the
+/// SaltedPassword for one salt and iteration count (RFC 5802 says clients
+/// may cache it). It opens this account on a server using that verifier,
+/// nothing else: the password itself is not recoverable from it.
+struct scram_key {
+  std::string salt;
+  int iterations = 0;
+  std::string salted_password;
+  /// Overwrites the key material.
+  void wipe() noexcept;
+};
+
 class scram_client {
  public:
   /// `nonce` is for tests (the RFC vector); empty draws a random one.
@@ -36,6 +48,17 @@ class scram_client {
   /// True when server-final carries the signature we expect ("v=..").
   bool verify_server(std::string_view server_final) const;
 
+  /// Logs in with `key` instead of the password (which may then be empty):
+  /// client_final() fails when the server's salt or iteration count differ
+  /// (the password was changed). Call before client_final().
+  void use_key(scram_key key);
+  /// The key client_final() derived or used (empty before it ran).
+  const scram_key& key() const noexcept { return key_; }
+
+  ~scram_client();
+  scram_client(const scram_client&) = delete;
+  scram_client& operator=(const scram_client&) = delete;
+
  private:
   std::string user_;
   std::string password_;
@@ -45,6 +68,8 @@ class scram_client {
   std::string gs2_header_;
   std::string client_first_bare_;
   std::string expected_server_signature_;
+  scram_key key_;
+  bool have_key_ = false;  ///< use_key() was called
 };
 
 }  // namespace ferry::auth

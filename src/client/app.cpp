@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "client/commands.hpp"
 #include "client/connection.hpp"
@@ -109,32 +110,44 @@ int run(const options& opt) {
 
   const bool typed = !opt.password_stdin && std::getenv("FERRY_PASSWORD") == nullptr;
   if (typed) conn->close();  // no idle connection while the user types
-  std::string pw_error;
-  auto password = term::obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ", pw_error);
-  if (!password) return fail(refused(pw_error));
-  if (typed || dial.asked_user()) {
-    // The user took their time: the server may have given up on that
-    // connection (login timeout). A fresh one is verified the same way
-    // (the certificate must be the one just checked or accepted).
-    conn = dial.dial();
-    if (!conn) return fail(conn.error());
+  // A typed password gets three tries, as ssh gives; a given one only one.
+  constexpr int typed_tries = 3;
+  std::optional<session> s;
+  for (int attempt = 1;; ++attempt) {
+    std::string pw_error;
+    auto password = term::obtain_password(opt.password_stdin, user + "@" + t->host + "'s password: ", pw_error);
+    if (!password) return fail(refused(pw_error));
+    if (typed || dial.asked_user()) {
+      // The user took their time: the server may have given up on that
+      // connection (login timeout). A fresh one is verified the same way
+      // (the certificate must be the one just checked or accepted).
+      conn = dial.dial();
+      if (!conn) return fail(conn.error());
+    }
+    s.emplace(std::move(*conn));
+    if (auto r = s->hello(); !r) return fail(r.error());
+    auto login = s->login(user, *password);
+    password->assign(password->size(), '\0');
+    if (login) break;
+    const bool retry = typed && attempt < typed_tries && !login.error().fatal &&
+                       login.error().text.find("channel binding") == std::string::npos;
+    if (!retry) return fail(login.error());
+    std::cerr << "Permission denied, please try again.\n";
+    s->bye();
   }
-
-  session s(std::move(*conn));
-  if (auto r = s.hello(); !r) return fail(r.error());
-  auto login = s.login(user, *password);
-  password->assign(password->size(), '\0');
-  if (!login) return fail(login.error());
+  // A Ctrl-C that cancels a transfer cuts the connection; the shell then
+  // logs in again over a new one, checked as this one was.
+  s->set_redial([&dial]() { return dial.dial(); });
 
   const bool interactive =
       !opt.batch_file && opt.command.empty() && ::isatty(STDIN_FILENO) != 0;
   if (interactive) {
-    const std::string tls = s.wire().tls_version();
+    const std::string tls = s->wire().tls_version();
     std::cout << "Connected to " << user << '@' << host_port(t->host, port) << " ("
               << (tls.empty() ? std::string("no TLS") : tls) << ").\n";
   }
-  const int status = run_mode(opt, s, batch.is_open() ? &batch : nullptr);
-  s.bye();
+  const int status = run_mode(opt, *s, batch.is_open() ? &batch : nullptr);
+  s->bye();
   std::cout.flush();
   return status;
 }

@@ -20,7 +20,7 @@ using namespace detail;
 
 constexpr std::array<command, 21> table{{
     {"ls", "[-l] [PATH]", "list a remote directory (-l: long listing)", "r", cmd_ls},
-    {"cd", "[PATH]", "change the remote directory (default /)", "r", cmd_cd},
+    {"cd", "[PATH]", "change the remote directory (default /)", "d", cmd_cd},
     {"pwd", "", "print the remote directory", "-", cmd_pwd},
     {"mkdir", "[-p] PATH...", "make remote directories (-p: with parents, no error if present)",
      "r", cmd_mkdir},
@@ -41,7 +41,7 @@ constexpr std::array<command, 21> table{{
      "run a command on the server in the remote directory (-i: send local stdin to it); "
      "its exit status is exec's. No shell: use exec sh -c '...' for one",
      "-", cmd_exec},
-    {"lcd", "[DIR]", "change the local directory (default $HOME)", "l", cmd_lcd},
+    {"lcd", "[DIR]", "change the local directory (default $HOME)", "L", cmd_lcd},
     {"lls", "[-l] [DIR]", "list a local directory (-l: long listing)", "l", cmd_lls},
     {"lpwd", "", "print the local directory", "-", cmd_lpwd},
     {"help", "[COMMAND]", "list commands, or show how to use one", "c", cmd_help},
@@ -113,7 +113,9 @@ arg_completion completion_for(const command& c, std::size_t operand_index) {
   const char k = c.arg_kinds[std::min(operand_index, c.arg_kinds.size() - 1)];
   switch (k) {
     case 'r': return arg_completion::remote;
+    case 'd': return arg_completion::remote_dir;
     case 'l': return arg_completion::local;
+    case 'L': return arg_completion::local_dir;
     case 'c': return arg_completion::command;
     default: return arg_completion::none;
   }

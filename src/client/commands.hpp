@@ -20,7 +20,7 @@ class session;
 enum class cmd_status { ok, failed, usage, fatal, quit };
 
 /// What the shell offers when completing an argument.
-enum class arg_completion { none, remote, local, command };
+enum class arg_completion { none, remote, remote_dir, local, local_dir, command };
 
 /// Where a command prints. `out` gets results, `err` one line per error.
 struct command_context {
@@ -43,7 +43,7 @@ struct command {
   std::string_view synopsis;   ///< arguments, e.g. "[-l] [PATH]"
   std::string_view summary;    ///< one line for help
   /// Completion per operand (words not starting with '-'): 'r' remote path,
-  /// 'l' local path, 'c' command name, '-' nothing; the last letter repeats.
+  /// 'd' remote directory, 'l' local path, 'L' local directory, 'c' command name, '-' nothing; the last letter repeats.
   std::string_view arg_kinds;
   command_fn run;
   bool listed = true;          ///< false for aliases, which help does not list

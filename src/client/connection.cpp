@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/scram.hpp"
+#include "client/interrupt.hpp"
 #include "client/target.hpp"
 #include "proto/frame.hpp"
 
@@ -210,6 +211,8 @@ void connection::close() noexcept {
 failure connection::fail_closed(failure f) noexcept {
   if (ssl_ != nullptr) SSL_set_quiet_shutdown(ssl_, 1);  // no goodbye on a broken stream
   close();
+  // Ctrl-C shut the socket down: say so rather than blame the server.
+  if (command_interrupted()) f.text = "interrupted";
   return f;
 }
 
@@ -297,7 +300,7 @@ result<> connection::send(const nlohmann::json& header, std::string_view body) {
 }
 
 result<> connection::send_bytes(std::string_view rest) {
-  if (fd_ < 0) return broken("connection closed by server");
+  if (fd_ < 0) return broken(command_interrupted() ? "interrupted" : "connection closed by server");
   // A stale error would make SSL_get_error() lie; successful calls add none.
   if (ssl_ != nullptr) ERR_clear_error();
   while (!rest.empty()) {
@@ -324,7 +327,7 @@ result<> connection::send_bytes(std::string_view rest) {
 }
 
 result<std::size_t> connection::read_some(char* buf, std::size_t len, bool wait_all) {
-  if (fd_ < 0) return broken("connection closed by server");
+  if (fd_ < 0) return broken(command_interrupted() ? "interrupted" : "connection closed by server");
   if (ssl_ != nullptr) ERR_clear_error();  // as in send_bytes()
   std::size_t got = 0;
   while (got < len) {

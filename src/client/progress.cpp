@@ -90,28 +90,22 @@ std::string fit_left(std::string_view s, std::size_t width) {
 }
 
 void rate_estimator::reset(double t, std::uint64_t done) {
-  last_t_ = t;
-  last_done_ = done;
+  points_.clear();
+  points_.push_back({t, done});
   rate_ = 0;
-  have_rate_ = false;
 }
 
 void rate_estimator::sample(double t, std::uint64_t done) {
-  const double dt = t - last_t_;
-  if (dt < 0.01) return;
-  if (done < last_done_) {
+  if (points_.empty() || done < points_.back().done) {
     reset(t, done);
     return;
   }
-  const double inst = static_cast<double>(done - last_done_) / dt;
-  if (!have_rate_) {
-    rate_ = inst;
-    have_rate_ = true;
-  } else {
-    rate_ += (1 - std::exp(-dt / tau_)) * (inst - rate_);
-  }
-  last_t_ = t;
-  last_done_ = done;
+  if (t - points_.back().t < 0.01) return;
+  points_.push_back({t, done});
+  // Drop bases while the next one is still a whole window old.
+  while (points_.size() > 2 && t - points_[1].t >= window_) points_.pop_front();
+  const point& base = points_.front();
+  rate_ = static_cast<double>(done - base.done) / (t - base.t);
 }
 
 bool redraw_throttle::due(double t) noexcept {

@@ -1,10 +1,11 @@
 // The pure half of the transfer progress bar: human rates and durations, a
-// smoothed rate, ETA, redraw throttling and the layout of the in-place line
+// windowed rate, ETA, redraw throttling and the layout of the in-place line
 // and the final summary line. No I/O and no clock: times are passed in as
 // seconds, so everything here is unit-tested (tests/unit/client_progress_test.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 
@@ -33,12 +34,16 @@ std::size_t display_width(std::string_view s);
 /// cut on code point boundaries.
 std::string fit_left(std::string_view s, std::size_t width);
 
-/// An exponentially weighted moving average of the transfer rate. Samples are
-/// (time, bytes done so far); the weight of the past decays with
-/// `time_constant` seconds, so the display neither jumps nor lags for long.
+/// The transfer rate over a sliding window: bytes moved between the newest
+/// sample and the newest one at least `window` seconds older (the start,
+/// until the transfer is that old). A window, not an average since the start
+/// or a decaying one: the burst a token bucket lets through at the start (a
+/// whole second of the limit, plus socket buffers) leaves the window after
+/// `window` seconds instead of inflating the rate and shortening the ETA for
+/// many seconds.
 class rate_estimator {
  public:
-  explicit rate_estimator(double time_constant = 2.0) : tau_(time_constant) {}
+  explicit rate_estimator(double window = 1.5) : window_(window) {}
 
   /// Starts over at time `t` with `done` bytes already there (a resume).
   void reset(double t, std::uint64_t done);
@@ -48,11 +53,13 @@ class rate_estimator {
   double bytes_per_second() const noexcept { return rate_; }
 
  private:
-  double tau_;
-  double last_t_ = 0;
-  std::uint64_t last_done_ = 0;
+  struct point {
+    double t;
+    std::uint64_t done;
+  };
+  double window_;
+  std::deque<point> points_;  ///< oldest first; front is the window's base
   double rate_ = 0;
-  bool have_rate_ = false;
 };
 
 /// Allows at most one redraw per `interval` seconds; the first one only after

@@ -133,9 +133,17 @@ result<> session::hello() {
 result<> session::login(const std::string& user, const std::string& password) {
   // SECURITY: over TLS, bind the login to this very channel, so a
   // man in the middle with a certificate of its own cannot relay it.
-  std::optional<std::string> binding = conn_.channel_binding();
-  const bool plus = binding.has_value() && server_offers_plus_;
-  auth::scram_client scram(user, password, {}, std::move(binding));
+  auth::scram_client scram(user, password, {}, conn_.channel_binding());
+  if (auto r = authenticate(scram); !r) return r;
+  user_ = user;
+  key_.wipe();
+  key_ = scram.key();
+  if (auto r = pwd(); !r) return r.error();
+  return {};
+}
+
+result<> session::authenticate(auth::scram_client& scram) {
+  const bool plus = conn_.channel_binding().has_value() && server_offers_plus_;
   if (conn_.is_tls() && !plus) scram.server_lacks_binding();
   const std::string_view mechanism = plus ? auth::scram_plus_mechanism : auth::scram_mechanism;
   const auto login_failed = [](const failure& f, const json& reply) -> failure {
@@ -159,7 +167,28 @@ result<> session::login(const std::string& user, const std::string& password) {
     conn_.close();
     return broken("server failed to prove it knows the password verifier; disconnecting");
   }
-  if (auto r = pwd(); !r) return r.error();
+  return {};
+}
+
+session::~session() { key_.wipe(); }
+
+result<> session::reconnect(std::string& notice) {
+  if (!redial_ || key_.salted_password.empty()) return broken("cannot reconnect");
+  conn_.close();
+  auto conn = redial_();
+  if (!conn) return conn.error();
+  conn_ = std::move(*conn);
+  next_id_ = 1;
+  if (auto r = hello(); !r) return r;
+  const std::string was = cwd_;
+  auth::scram_client scram(user_, {}, {}, conn_.channel_binding());
+  scram.use_key(key_);
+  if (auto r = authenticate(scram); !r) return r;
+  if (auto r = cd(was); !r) {
+    if (r.error().fatal) return r.error();
+    notice = "cannot return to " + was + " (" + r.error().text + "); now in the home";
+    if (auto p = pwd(); !p) return p.error();
+  }
   return {};
 }
 

@@ -6,12 +6,14 @@
 // what the server last reported, for the prompt.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "auth/scram_client.hpp"
 #include "client/connection.hpp"
 #include "client/file_entry.hpp"
 #include "client/result.hpp"
@@ -47,6 +49,18 @@ class session {
   /// password verifier; disconnecting" (fatal) when the server's signature
   /// does not verify.
   result<> login(const std::string& user, const std::string& password);
+
+  /// How to open a fresh, verified connection to the same server (the
+  /// dialer's job); without one reconnect() fails.
+  void set_redial(std::function<result<connection>()> redial) { redial_ = std::move(redial); }
+  /// After the connection was cut (Ctrl-C in the middle of a transfer):
+  /// dials again, logs in as the same user with the key kept from login()
+  /// (never the password: it is not kept), and returns to the directory the
+  /// session was in (the home, with a notice in `notice`, if that is gone).
+  result<> reconnect(std::string& notice);
+
+  ~session();
+  session(session&&) = default;
 
   result<std::string> pwd();
   /// On success cwd() is the new directory.
@@ -89,6 +103,11 @@ class session {
   std::string cwd_ = "/";
   std::string server_;
   bool server_offers_plus_ = false;  ///< hello listed SCRAM-SHA-256-PLUS
+  std::string user_;
+  auth::scram_key key_;  ///< from the last login, for reconnect()
+  std::function<result<connection>()> redial_;
+
+  result<> authenticate(auth::scram_client& scram);
 };
 
 /// Turns a parsed entry object of an ls/stat reply into a file_entry; missing

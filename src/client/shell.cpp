@@ -4,12 +4,14 @@
 #include "client/shell.hpp"
 
 #include <editline/readline.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,9 +20,12 @@
 
 #include "client/commands.hpp"
 #include "client/completion.hpp"
+#include "client/history_file.hpp"
+#include "client/interrupt.hpp"
 #include "client/listing_format.hpp"
 #include "client/session.hpp"
 #include "client/tokenize.hpp"
+#include "client/utf8_input.hpp"
 
 namespace ferry::client {
 namespace {
@@ -39,22 +44,51 @@ completion_state g_state;
 
 volatile sig_atomic_t g_interrupted = 0;
 
-extern "C" void on_prompt_interrupt(int) { g_interrupted = 1; }
+extern "C" void on_prompt_interrupt(int) {
+  g_interrupted = 1;
+  note_interrupt();
+}
 
-/// libedit's own reader retries a read interrupted by a signal, so Ctrl-C
-/// would not abandon the line; this one reports end of input instead, and
-/// run() tells the two apart by g_interrupted.
-extern "C" int read_key(FILE* in) {
+/// One byte of the terminal; EOF at end of input or on Ctrl-C.
+int read_byte(int fd) {
   unsigned char c;
   for (;;) {
-    const ssize_t n = ::read(::fileno(in), &c, 1);
+    const ssize_t n = ::read(fd, &c, 1);
     if (n == 1) return c;
     if (n < 0 && errno == EINTR && g_interrupted == 0) continue;
     return EOF;
   }
 }
 
-std::vector<std::string> remote_candidates(const std::string& word) {
+/// libedit's key reader. Its own retries a read interrupted by a signal, so
+/// Ctrl-C would not abandon the line; this one reports end of input instead,
+/// and run() tells the two apart by g_interrupted. It returns whole code
+/// points: libedit stores what it returns as one wide character.
+extern "C" int read_key(FILE* in) {
+  const int fd = ::fileno(in);
+  const int lead = read_byte(fd);
+  if (lead == EOF) return EOF;
+  const std::size_t len = utf8_sequence_length(static_cast<unsigned char>(lead));
+  if (len == 1) return lead;
+  if (len == 0) return static_cast<int>(replacement_char);
+  std::string bytes(1, static_cast<char>(lead));
+  while (bytes.size() < len) {
+    const int c = read_byte(fd);
+    if (c == EOF) return EOF;
+    bytes.push_back(static_cast<char>(c));
+  }
+  return static_cast<int>(decode_utf8_sequence(bytes));
+}
+
+/// libedit encodes the line with the C library's multibyte functions, so
+/// the character type must be UTF-8 (names on the wire are); C.UTF-8 where
+/// the environment names a locale that is not.
+void use_utf8_ctype() {
+  std::setlocale(LC_CTYPE, "");
+  if (std::strcmp(::nl_langinfo(CODESET), "UTF-8") != 0) std::setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+std::vector<std::string> remote_candidates(const std::string& word, bool dirs_only) {
   const completion_query q = split_for_completion(word);
   const std::string path = listing_path(q);
   if (!g_state.cache_valid || g_state.cache_path != path) {
@@ -65,10 +99,14 @@ std::vector<std::string> remote_candidates(const std::string& word) {
     g_state.cache_path = path;
     g_state.cache_entries = std::move(*entries);
   }
-  return complete_names(q, g_state.cache_entries);
+  if (!dirs_only) return complete_names(q, g_state.cache_entries);
+  std::vector<file_entry> dirs;
+  for (const auto& e : g_state.cache_entries)
+    if (e.type == entry_type::dir || e.type == entry_type::link) dirs.push_back(e);
+  return complete_names(q, dirs);
 }
 
-std::vector<std::string> local_candidates(const std::string& word) {
+std::vector<std::string> local_candidates(const std::string& word, bool dirs_only) {
   std::vector<std::string> out;
   for (int state = 0;; ++state) {
     char* name = rl_filename_completion_function(word.c_str(), state);
@@ -76,8 +114,9 @@ std::vector<std::string> local_candidates(const std::string& word) {
     std::string candidate(name);
     std::free(name);
     struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && candidate.back() != '/')
-      candidate.push_back('/');
+    const bool dir = ::stat(candidate.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (dirs_only && !dir) continue;
+    if (dir && candidate.back() != '/') candidate.push_back('/');
     out.push_back(std::move(candidate));
   }
   std::sort(out.begin(), out.end());
@@ -99,8 +138,10 @@ extern "C" char** attempted_completion(const char* text, int start, int) {
   rl_attempted_completion_over = 1;  // never fall back to libedit's own file names
   rl_completion_append_character = ' ';
 
-  const tokenized before = tokenize(std::string_view(rl_line_buffer,
-                                                     static_cast<std::size_t>(std::max(start, 0))));
+  // `start` counts characters; rl_line_buffer holds the line as UTF-8.
+  const std::string_view line(rl_line_buffer);
+  const tokenized before = tokenize(
+      line.substr(0, utf8_byte_offset(line, static_cast<std::size_t>(std::max(start, 0)))));
   const tokenized current = tokenize(text);
   if (!before.ok() || !current.ok() || current.words.size() > 1) return nullptr;
   const std::string word = current.words.empty() ? std::string() : current.words[0];
@@ -124,8 +165,10 @@ extern "C" char** attempted_completion(const char* text, int start, int) {
   switch (kind) {
     case arg_completion::none: return nullptr;
     case arg_completion::command: raw = command_names_with_prefix(word); break;
-    case arg_completion::remote: raw = remote_candidates(word); break;
-    case arg_completion::local: raw = local_candidates(word); break;
+    case arg_completion::remote: raw = remote_candidates(word, false); break;
+    case arg_completion::remote_dir: raw = remote_candidates(word, true); break;
+    case arg_completion::local: raw = local_candidates(word, false); break;
+    case arg_completion::local_dir: raw = local_candidates(word, true); break;
   }
   if (raw.empty()) return nullptr;
   // A lone directory match keeps the cursor inside it for the next Tab.
@@ -147,18 +190,25 @@ shell::shell(session& remote, std::ostream& out, std::ostream& err)
 shell::~shell() { g_state = completion_state{}; }
 
 int shell::run() {
+  use_utf8_ctype();
   g_state = completion_state{};
   g_state.remote = &remote_;
   rl_readline_name = "ferry";
   rl_attempted_completion_function = attempted_completion;
   rl_getc_function = read_key;
   rl_basic_word_break_characters = " \t\n";
+  rl_initialize();  // (re)starts libedit and its history: before loading it
   using_history();
   stifle_history(1000);
+  const std::string history = history_path(std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
+  load_history(history);
+  // Ctrl-R searches the history backwards, as in bash (libedit's default
+  // binding redraws the line).
+  rl_parse_and_bind("bind ^R em-inc-search-prev");
 
   // Ctrl-C at the prompt abandons the line (read_key() makes readline()
-  // return null); while a command runs it keeps its default action and ends
-  // the program.
+  // return null); while a command runs it cancels the command
+  // (command_interrupt); twice within a second it quits.
   struct sigaction at_prompt {};
   at_prompt.sa_handler = on_prompt_interrupt;
   sigemptyset(&at_prompt.sa_mask);
@@ -166,6 +216,7 @@ int shell::run() {
 
   command_context ctx{remote_, out_, err_};
   int status = 0;
+  bool history_warned = false;
   for (;;) {
     out_.flush();
     g_interrupted = 0;
@@ -174,13 +225,17 @@ int shell::run() {
     ::sigaction(SIGINT, &saved_int, nullptr);
     if (raw == nullptr) {
       out_ << '\n';
-      if (g_interrupted != 0) continue;
-      break;  // end of input
+      if (g_interrupted != 0 && !interrupted_twice()) continue;
+      break;  // end of input, or Ctrl-C twice
     }
     const std::string line(raw);
     std::free(raw);
     if (is_blank(line.c_str())) continue;
     add_history(line.c_str());
+    if (!history.empty() && !save_history(history) && !history_warned) {
+      err_ << "ferry: cannot save the history in " << printable(history) << '\n';
+      history_warned = true;
+    }
 
     const tokenized t = tokenize(line);
     if (!t.ok()) {
@@ -188,8 +243,21 @@ int shell::run() {
       continue;
     }
     if (t.words.empty()) continue;
-    const cmd_status s = run_command(ctx, t.words);
+    cmd_status s;
+    bool cancelled = false;
+    {
+      command_interrupt interrupt(remote_.wire().fd());
+      s = run_command(ctx, t.words);
+      cancelled = interrupt.fired();
+    }
     g_state.cache_valid = false;
+    if (cancelled) {
+      if (!resume_after_interrupt()) {
+        status = 1;
+        break;
+      }
+      continue;
+    }
     if (s == cmd_status::quit) break;
     if (s == cmd_status::fatal) {
       status = 1;
@@ -198,6 +266,18 @@ int shell::run() {
   }
   g_state = completion_state{};
   return status;
+}
+
+bool shell::resume_after_interrupt() {
+  err_ << "ferry: interrupted; what arrived is kept: run the same command again to resume\n";
+  if (remote_.alive()) return true;  // Ctrl-C came after the command's I/O was done
+  std::string notice;
+  if (auto r = remote_.reconnect(notice); !r) {
+    err_ << "ferry: cannot log in again after the interrupt: " << r.error().text << '\n';
+    return false;
+  }
+  if (!notice.empty()) err_ << "ferry: " << notice << '\n';
+  return true;
 }
 
 }  // namespace ferry::client

@@ -1,4 +1,5 @@
-// The interactive shell: a libedit prompt "ferry:/dir> " with history, tab
+// The interactive shell: a libedit prompt "ferry:/dir> " with history (kept
+// across sessions, Ctrl-R searches it), tab
 // completion of command names, remote paths (listed over the connection) and
 // local paths (for lcd/lls), and the same one-line errors as one-shot mode.
 // libedit keeps its state in globals, so only one shell may run at a time,
@@ -17,13 +18,18 @@ class shell {
   shell(const shell&) = delete;
   shell& operator=(const shell&) = delete;
 
-  /// Prompts until bye/quit/exit or end of input (Ctrl-D). Errors are printed
-  /// and the shell goes on. Returns the exit status: 0, or 1 when the
-  /// connection was lost. Ctrl-C at the prompt abandons the line; during a
-  /// command it ends the program.
+  /// Prompts until bye/quit/exit, end of input (Ctrl-D) or Ctrl-C twice
+  /// within a second. Errors are printed and the shell goes on. Returns the
+  /// exit status: 0, or 1 when the connection was lost. Ctrl-C at the prompt
+  /// abandons the line; during a command it cancels the command and the
+  /// shell logs in again (session::reconnect) in the same directory.
   int run();
 
  private:
+  /// After a Ctrl-C cancelled a command: says what to do, reconnects if the
+  /// socket was cut. False when the session cannot go on.
+  bool resume_after_interrupt();
+
   session& remote_;
   std::ostream& out_;
   std::ostream& err_;

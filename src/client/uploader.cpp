@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -169,24 +170,37 @@ bool uploader::receive_one() {
   return true;
 }
 
+/// How long a put waits for another upload of the same file to end.
+constexpr auto busy_patience = std::chrono::seconds(5);
+
 bool uploader::put_streamed(int fd, std::uint64_t size, const put_item& item) {
   const std::string what = remote_what(item);
   connection& conn = remote_.wire();
   const std::string& algo = tc_.args().algo;
-  const std::uint64_t id = remote_.new_id();
-  if (auto r = conn.send(json{{"op", "put"},
-                              {"id", id},
-                              {"path", item.remote},
-                              {"size", size},
-                              {"algo", algo},
-                              {"resume", tc_.args().resume}});
-      !r)
-    return tc_.fail(what, r.error());
+  std::uint64_t id = 0;
   json reply;
   std::uint64_t body = 0;
-  const auto status = receive_reply(conn, id, reply, body);
-  if (!status) return tc_.fail(what, status.error());
-  if (*status >= 300) {
+  // `busy`: another upload of this file is still open, typically the one a
+  // Ctrl-C just cut, which the server drops within a second or so.
+  const auto give_up = std::chrono::steady_clock::now() + busy_patience;
+  for (;;) {
+    id = remote_.new_id();
+    if (auto r = conn.send(json{{"op", "put"},
+                                {"id", id},
+                                {"path", item.remote},
+                                {"size", size},
+                                {"algo", algo},
+                                {"resume", tc_.args().resume}});
+        !r)
+      return tc_.fail(what, r.error());
+    const auto status = receive_reply(conn, id, reply, body);
+    if (!status) return tc_.fail(what, status.error());
+    if (*status < 300 || reply.value("error", "") != "busy" ||
+        std::chrono::steady_clock::now() >= give_up)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (reply.value("status", 0) >= 300) {
     if (reply.value("error", "") == "quota_exceeded") over_quota_ = true;
     return tc_.fail(what, refused(reply_text(reply)));
   }

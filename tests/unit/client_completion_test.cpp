@@ -63,9 +63,9 @@ TEST(ClientCompletion, CommandNames) {
 }
 
 TEST(ClientCompletion, ArgumentKinds) {
-  EXPECT_EQ(completion_for(*find_command("cd"), 0), arg_completion::remote);
+  EXPECT_EQ(completion_for(*find_command("cd"), 0), arg_completion::remote_dir);
   EXPECT_EQ(completion_for(*find_command("mv"), 1), arg_completion::remote);
-  EXPECT_EQ(completion_for(*find_command("lcd"), 0), arg_completion::local);
+  EXPECT_EQ(completion_for(*find_command("lcd"), 0), arg_completion::local_dir);
   EXPECT_EQ(completion_for(*find_command("help"), 0), arg_completion::command);
   EXPECT_EQ(completion_for(*find_command("pwd"), 0), arg_completion::none);
   // get REMOTE LOCAL, put LOCAL REMOTE, hash REMOTE.

@@ -72,21 +72,45 @@ TEST(ProgressFormat, WidthAndTruncation) {
   EXPECT_EQ(fit_left("abcdef", 2), "..");
 }
 
-TEST(RateEstimator, FirstSampleThenSmooths) {
-  rate_estimator r(2.0);
+TEST(RateEstimator, FirstSampleThenWindow) {
+  rate_estimator r(1.5);
   r.reset(0, 0);
   EXPECT_EQ(r.bytes_per_second(), 0);
   r.sample(0.005, 1000);  // too close to the start: ignored
   EXPECT_EQ(r.bytes_per_second(), 0);
   r.sample(1.0, 100);
   EXPECT_DOUBLE_EQ(r.bytes_per_second(), 100);
-  r.sample(2.0, 1100);  // instantaneous 1000 B/s: moves part of the way
-  EXPECT_GT(r.bytes_per_second(), 100);
-  EXPECT_LT(r.bytes_per_second(), 1000);
-  const double expected = 100 + (1 - std::exp(-0.5)) * 900;
-  EXPECT_NEAR(r.bytes_per_second(), expected, 1e-9);
-  for (int i = 3; i < 40; ++i) r.sample(i, 1100 + static_cast<std::uint64_t>(i - 2) * 1000);
-  EXPECT_NEAR(r.bytes_per_second(), 1000, 1);  // converges
+  r.sample(2.0, 1100);  // the window (1.5 s) still reaches the start
+  EXPECT_DOUBLE_EQ(r.bytes_per_second(), 1100 / 2.0);
+  r.sample(3.0, 2100);  // base is now t=1.0
+  EXPECT_DOUBLE_EQ(r.bytes_per_second(), 2000 / 2.0);
+  for (int i = 4; i < 40; ++i) r.sample(i, 2100 + static_cast<std::uint64_t>(i - 3) * 1000);
+  EXPECT_NEAR(r.bytes_per_second(), 1000, 1e-9);  // exactly the recent rate
+}
+
+// The case of the bug report: a 20 MiB/s limit whose bucket lets the first
+// second's worth through at once. Two seconds in, the rate must be within
+// 10% of the limit (the old decaying average showed 153 MiB/s).
+TEST(RateEstimator, TokenBucketBurstLeavesTheWindow) {
+  constexpr double limit = 20.0 * 1024 * 1024;
+  rate_estimator r;
+  r.reset(0, 0);
+  r.sample(0.02, static_cast<std::uint64_t>(limit));  // the burst
+  for (int i = 1; i <= 20; ++i) {
+    const double t = 0.02 + 0.1 * i;
+    r.sample(t, static_cast<std::uint64_t>(limit + limit * (t - 0.02)));
+  }
+  EXPECT_NEAR(r.bytes_per_second(), limit, limit * 0.10);
+}
+
+TEST(RateEstimator, ShrinkingCountStartsOver) {
+  rate_estimator r;
+  r.reset(0, 5000);
+  r.sample(1, 6000);
+  r.sample(2, 10);  // a restarted file
+  EXPECT_EQ(r.bytes_per_second(), 0);
+  r.sample(3, 1010);
+  EXPECT_DOUBLE_EQ(r.bytes_per_second(), 1000);
 }
 
 TEST(RateEstimator, ResumeDoesNotCountKeptBytes) {
