@@ -20,7 +20,7 @@ constexpr const char* usage_text =
     "       ferry [OPTIONS] USER@HOST[:PORT] COMMAND [ARGS]   one command\n"
     "       ferry [OPTIONS] -b FILE USER@HOST[:PORT]          batch file\n"
     "       ferry ping [-c COUNT] [-i SECONDS] [-W SECONDS] HOST[:PORT]   UDP status ping\n"
-    "OPTIONS: [-P PORT] [--password-stdin] [--tls | --no-tls] [--ca FILE|system]\n";
+    "OPTIONS: [-P PORT] [--password-stdin] [-v] [--tls | --no-tls] [--ca FILE|system]\n";
 
 class usage_formatter : public CLI::Formatter {
  public:
@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   std::string batch;
   app.add_option("-P,--port", port_text, "server port (default 9021)")->type_name("PORT");
   app.add_flag("--password-stdin", opt.password_stdin, "read the password from the first line of stdin");
+  app.add_flag("-v,--verbose", opt.verbose, "print each command of a batch file or piped input before it runs");
   bool tls = false;
   bool no_tls = false;
   app.add_flag("--tls", tls, "require TLS, also on loopback");

@@ -42,14 +42,18 @@ int fail(const failure& f) {
 /// `batch` is the opened batch file (null: stdin, or no batch mode).
 int run_mode(const options& opt, session& s, std::ifstream* batch) {
   command_context ctx{s, std::cout, std::cerr};
-  if (opt.batch_file) return run_script(ctx, batch != nullptr ? *batch : std::cin, on_error::stop);
+  script_source source{"stdin", opt.verbose};
+  if (opt.batch_file) {
+    if (batch != nullptr) source.name = *opt.batch_file;
+    return run_script(ctx, batch != nullptr ? *batch : std::cin, on_error::stop, source);
+  }
   if (!opt.command.empty()) {
     ctx.one_shot = true;
     const auto st = run_command(ctx, opt.command);
     // `ferry HOST exec -- CMD` exits as CMD did.
     return ctx.exit_status && st != cmd_status::fatal ? *ctx.exit_status : exit_code(st);
   }
-  if (::isatty(STDIN_FILENO) == 0) return run_script(ctx, std::cin, on_error::keep_going);
+  if (::isatty(STDIN_FILENO) == 0) return run_script(ctx, std::cin, on_error::keep_going, source);
   shell sh(s, std::cout, std::cerr);
   return sh.run();
 }

@@ -17,6 +17,7 @@ struct options {
   std::optional<bool> tls;                ///< --tls (true), --no-tls (false), else the default
   std::optional<std::string> ca;          ///< --ca FILE|system
   std::optional<std::string> batch_file;  ///< -b FILE ("-" = stdin)
+  bool verbose = false;                   ///< -v: echo each batch/piped command
   std::vector<std::string> command;       ///< one-shot command words, may be empty
 };
 

@@ -16,6 +16,7 @@ struct file_entry {
   std::uint64_t size = 0;
   std::int64_t mtime = 0;   ///< unix seconds
   std::uint32_t mode = 0;   ///< permission bits (07777), no type bits
+  std::string target;       ///< a symlink's target, when known (ls -l shows "-> target")
 };
 
 /// "file" / "dir" / "link" / anything else -> other.

@@ -59,19 +59,24 @@ std::string printable(std::string_view name) {
 }
 
 std::string format_long_entry(const file_entry& e) {
-  return fmt::format("{} {:>10} {:>12} {} {}", mode_string(e.type, e.mode), format_size(e.size),
-                     e.size, format_date(e.mtime), printable(e.name));
+  std::string line = fmt::format("{} {:>10} {:>12} {} {}", mode_string(e.type, e.mode),
+                                 format_size(e.size), e.size, format_date(e.mtime), printable(e.name));
+  if (e.type == entry_type::link && !e.target.empty()) line += " -> " + printable(e.target);
+  return line;
 }
 
 std::vector<std::string> format_stat(const file_entry& e, std::string_view shown_name) {
   const std::string_view name = e.name.empty() ? shown_name : std::string_view(e.name);
-  return {
+  std::vector<std::string> lines{
       fmt::format("name:     {}", printable(name)),
       fmt::format("type:     {}", to_string(e.type)),
       fmt::format("size:     {} bytes ({})", e.size, format_size(e.size)),
       fmt::format("mode:     {} ({})", mode_octal(e.mode), mode_string(e.type, e.mode)),
       fmt::format("modified: {}", format_date_seconds(e.mtime)),
   };
+  if (e.type == entry_type::link && !e.target.empty())
+    lines.push_back(fmt::format("target:   {}", printable(e.target)));
+  return lines;
 }
 
 std::string format_quota(std::uint64_t used, std::uint64_t limit) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,13 @@ namespace ferry::client::local_fs {
 namespace {
 
 failure os_failure(int err) { return refused(std::strerror(err)); }
+
+std::string link_target(int dir_fd, const std::string& name) {
+  std::array<char, 4096> buf;
+  const ssize_t n = ::readlinkat(dir_fd, name.c_str(), buf.data(), buf.size());
+  if (n <= 0 || static_cast<std::size_t>(n) >= buf.size()) return {};
+  return std::string(buf.data(), static_cast<std::size_t>(n));
+}
 
 file_entry from_stat(std::string name, const struct stat& st) {
   file_entry e;
@@ -86,6 +94,7 @@ result<std::vector<file_entry>> list(const std::string& dir) {
       out.push_back(std::move(e));
     } else {
       out.push_back(from_stat(name, est));
+      if (S_ISLNK(est.st_mode)) out.back().target = link_target(dfd, name);
     }
     errno = 0;
   }

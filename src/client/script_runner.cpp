@@ -3,14 +3,18 @@
 
 #include <string>
 
+#include "client/listing_format.hpp"
 #include "client/tokenize.hpp"
 
 namespace ferry::client {
 
-int run_script(command_context& ctx, std::istream& in, on_error policy) {
+int run_script(command_context& ctx, std::istream& in, on_error policy,
+               const script_source& source) {
   int status = 0;
   std::string line;
+  std::size_t number = 0;
   while (std::getline(in, line)) {
+    ++number;
     std::string_view text = line;
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos || text[first] == '#') continue;
@@ -21,6 +25,7 @@ int run_script(command_context& ctx, std::istream& in, on_error policy) {
       text.remove_prefix(1);
     }
     const tokenized t = tokenize(text);
+    if (source.echo) ctx.out << "ferry> " << printable(line.substr(first)) << '\n' << std::flush;
     cmd_status s;
     if (!t.ok()) {
       ctx.err << "ferry: " << t.error << '\n';
@@ -31,10 +36,20 @@ int run_script(command_context& ctx, std::istream& in, on_error policy) {
       s = run_command(ctx, t.words);
     }
     if (s == cmd_status::quit) break;
-    if (s == cmd_status::fatal) return 1;
+    const auto where = [&] {
+      return printable(source.name) + " line " + std::to_string(number) + " (" +
+             printable(std::string(text)) + ")";
+    };
+    if (s == cmd_status::fatal) {
+      ctx.err << "ferry: stopped at " << where() << '\n';
+      return 1;
+    }
     if (s == cmd_status::ok || may_fail) continue;
     status = 1;
-    if (policy == on_error::stop) break;
+    if (policy == on_error::stop) {
+      ctx.err << "ferry: stopped at " << where() << ": it failed\n";
+      break;
+    }
   }
   return status;
 }

@@ -38,6 +38,7 @@ file_entry entry_from_json(const json& j) {
   if (const auto it = j.find("mtime"); it != j.end() && it->is_number_integer())
     e.mtime = it->get<std::int64_t>();
   e.mode = static_cast<std::uint32_t>(u64_field(j, "mode") & 07777);
+  if (e.type == entry_type::link) e.target = string_field(j, "target");
   return e;
 }
 

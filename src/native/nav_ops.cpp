@@ -24,12 +24,15 @@ std::size_t entry_size_bound(const vfs::dir_entry& e) {
   constexpr std::size_t fields = 100;
   std::size_t n = fields;
   for (const unsigned char c : e.name) n += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c >= 0x80 ? 3 : 1;
+  if (!e.target.empty()) n += 12 + 6 * e.target.size();  // ,"target":"" and the worst escape
   return n;
 }
 
 json entry_json(const vfs::dir_entry& e) {
-  return json{{"name", e.name}, {"type", vfs::to_string(e.type)}, {"size", e.size},
-              {"mtime", e.mtime}, {"mode", e.mode}};
+  json j{{"name", e.name}, {"type", vfs::to_string(e.type)}, {"size", e.size},
+         {"mtime", e.mtime}, {"mode", e.mode}};
+  if (!e.target.empty()) j["target"] = e.target;
+  return j;
 }
 
 /// Resolves a path field against the cwd; on failure fills `reply` with a 400.

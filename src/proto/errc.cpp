@@ -11,7 +11,7 @@
 namespace ferry {
 namespace {
 
-constexpr std::array<errc_info, 33> table{{
+constexpr std::array<errc_info, 34> table{{
     {200, "ok", 200, "ok"},
     {400, "bad_request", 501, "bad request"},
     {400, "bad_request", 553, "file name not allowed"},
@@ -44,6 +44,7 @@ constexpr std::array<errc_info, 33> table{{
     {503, "exec_unavailable", 502, "remote execution is unavailable on this server"},
     {404, "not_found", 550, "command not found"},
     {429, "too_many_commands", 450, "too many commands running; wait for one to finish"},
+    {400, "bad_request", 553, "a directory cannot move into itself"},
     {500, "internal", 451, "internal error"},
 }};
 static_assert(table.size() == static_cast<std::size_t>(errc::internal) + 1);

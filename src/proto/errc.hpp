@@ -42,6 +42,7 @@ enum class errc {
   exec_unavailable,   ///< the server cannot run commands safely (no Landlock, serving as root)
   command_not_found,  ///< exec: no such program on the fixed PATH; on the wire a not_found
   too_many_commands,  ///< exec: the user's or the server's commands-at-once limit
+  move_into_itself,   ///< mv of a directory to a place inside it
   internal,
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 
@@ -130,6 +131,16 @@ errc jail::check_dir(std::string_view path) const {
   return errc::ok;
 }
 
+void read_link_target(int dir_fd, std::string_view dir, std::string_view real_home, dir_entry& e) {
+  if (e.type != file_type::link) return;
+  std::array<char, 4096> buf;
+  const ssize_t n = ::readlinkat(dir_fd, e.name.c_str(), buf.data(), buf.size());
+  if (n <= 0 || static_cast<std::size_t>(n) >= buf.size()) return;
+  if (auto shown = shown_link_target(dir, std::string_view(buf.data(), static_cast<std::size_t>(n)),
+                                     real_home))
+    e.target = std::move(*shown);
+}
+
 errc jail::stat(std::string_view path, dir_entry& out) const {
   if (reserved(path)) return errc::reserved_name;
   std::string leaf;
@@ -140,6 +151,7 @@ errc jail::stat(std::string_view path, dir_entry& out) const {
                               : ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
   if (rc != 0) return errc_from_errno(errno);
   out = make_entry(leaf.empty() ? "/" : leaf, st);
+  if (!leaf.empty()) read_link_target(parent.get(), split(path).parent, home_.native(), out);
   return errc::ok;
 }
 
@@ -161,6 +173,8 @@ errc jail::open_listing(std::string_view path, dir_listing& out) const {
     return errc::ok;
   }
   if (fd < 0) return errc_from_errno(-fd);
+  out.dir_path_ = path;
+  out.real_home_ = home_.native();
   return out.read(unique_fd(fd));
 }
 
@@ -272,7 +286,7 @@ errc jail::rename(std::string_view from, std::string_view to, usage_change* chan
   dir_growth to_growth(same_inode(from_dir.get(), to_dir.get()) ? -1 : to_dir.get(), change);
   if (::renameat2(from_dir.get(), from_leaf.c_str(), to_dir.get(), to_leaf.c_str(),
                   RENAME_NOREPLACE) != 0)
-    return errc_from_errno(errno);
+    return errno == EINVAL ? errc::move_into_itself : errc_from_errno(errno);
   from_growth.done();
   to_growth.done();
   return errc::ok;

@@ -40,10 +40,16 @@ struct dir_entry {
   std::int64_t mtime = 0;    ///< unix seconds
   std::uint32_t mode = 0;    ///< permission bits (07777)
   std::string unique;        ///< device and inode in hex, "803g1a2b" (FTP MLSx unique fact)
+  /// A symlink's target where it may be shown (shown_link_target), else empty.
+  std::string target;
 };
 
 /// The entry an lstat result describes, named `name`.
 dir_entry make_entry(std::string name, const struct stat& st);
+
+/// Fills `e.target` for a symlink `e.name` in the directory `dir_fd`, which is
+/// the virtual `dir` of a home whose real path is `real_home`.
+void read_link_target(int dir_fd, std::string_view dir, std::string_view real_home, dir_entry& e);
 
 class jail {
  public:

@@ -132,7 +132,8 @@ def test_cd_then_command_in_batch(server, home, tmp_path):
 def test_batch_stops_at_first_failure(server, home, tmp_path):
     batch = tmp_path / "fail.batch"
     batch.write_text("mkdir b1\ncd b1\nmkdir b2\ncd /nope\nmkdir b3\nmkdir /b4\n")
-    r = run_ferry(server, ["-b", str(batch), TARGET], env_password=server.password("demo"))
+    r = run_ferry(server, ["-b", "fail.batch", TARGET], env_password=server.password("demo"),
+                  cwd=tmp_path)
     assert r.returncode == 1, f"batch with a failing line: exit {r.returncode}, {r.stderr!r}"
     assert "not found" in r.stderr.lower(), r.stderr
     assert (home / "b1" / "b2").is_dir()

@@ -121,3 +121,22 @@ TEST(VirtualPath, MatchesNaiveReference) {
     EXPECT_EQ(norm("/x", p), want) << p;
   }
 }
+
+// Symlink targets a listing may show: inside the home only, never a real
+// server path.
+TEST(VirtualPath, ShownLinkTargets) {
+  using ferry::vfs::shown_link_target;
+  const std::string_view home = "/srv/ferry/home/demo";
+  EXPECT_EQ(shown_link_target("/", "a.txt", home), "a.txt");
+  EXPECT_EQ(shown_link_target("/d/e", "../x/./y", home), "../x/./y");
+  EXPECT_EQ(shown_link_target("/d", "../top", home), "../top");
+  EXPECT_EQ(shown_link_target("/d", "../../up", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "..", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/etc/passwd", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/docs/a", home), "/docs/a");
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo", home), "/");
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo2/a", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/../other/x", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "", home), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/a", ""), std::nullopt);
+}
