@@ -1,11 +1,16 @@
 // Progress bar arithmetic and layout. Pure: see progress.hpp.
 #include "client/progress.hpp"
 
+#include "client/utf8_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
+#include "client/utf8_text.hpp"
 #include "proto/units.hpp"
 
 namespace ferry::client {
@@ -71,22 +76,24 @@ unsigned percent_done(std::uint64_t done, std::uint64_t total) {
   return std::min(p, 99U);
 }
 
-std::size_t display_width(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
+std::size_t display_width(std::string_view s) { return columns(s); }
 
 std::string fit_left(std::string_view s, std::size_t width) {
   if (display_width(s) <= width) return std::string(s);
   if (width <= 3) return std::string(width, '.');
-  // Keep the last width-3 code points.
-  std::size_t keep = width - 3;
-  std::size_t pos = s.size();
-  while (pos > 0 && keep > 0) {
-    --pos;
-    if ((static_cast<unsigned char>(s[pos]) & 0xC0) != 0x80) --keep;
-  }
-  return "..." + std::string(s.substr(pos));
+  // Keep the longest end that fits in width-3 columns, whole characters only.
+  std::vector<std::pair<std::string_view, std::size_t>> chars;
+  for_each_char(s, [&chars](std::string_view bytes, char32_t cp) {
+    chars.emplace_back(bytes, column_width(cp));
+  });
+  std::size_t room = width - 3;
+  std::size_t first = chars.size();
+  while (first > 0 && chars[first - 1].second <= room) room -= chars[--first].second;
+  // Zero-width marks belong to the character before them: start after them.
+  while (first < chars.size() && chars[first].second == 0) ++first;
+  std::string out = "...";
+  for (std::size_t i = first; i < chars.size(); ++i) out.append(chars[i].first);
+  return out;
 }
 
 void rate_estimator::reset(double t, std::uint64_t done) {

@@ -26,8 +26,8 @@ double eta_seconds(std::uint64_t remaining, double bytes_per_second);
 /// Whole percent, floored so 100 means really done; an empty total is 100.
 unsigned percent_done(std::uint64_t done, std::uint64_t total);
 
-/// Columns a UTF-8 string takes, counted as code points (wide East Asian
-/// characters are not special-cased).
+/// Columns a UTF-8 string takes on a terminal (utf8_text.hpp: East Asian
+/// wide characters and emoji take two, combining marks none).
 std::size_t display_width(std::string_view s);
 
 /// Shortens `s` to at most `width` columns keeping its end ("...e/name.bin"),

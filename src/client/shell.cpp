@@ -25,7 +25,7 @@
 #include "client/listing_format.hpp"
 #include "client/session.hpp"
 #include "client/tokenize.hpp"
-#include "client/utf8_input.hpp"
+#include "client/utf8_text.hpp"
 
 namespace ferry::client {
 namespace {

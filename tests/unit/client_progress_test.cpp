@@ -64,10 +64,15 @@ TEST(ProgressFormat, EtaAndPercent) {
 TEST(ProgressFormat, WidthAndTruncation) {
   EXPECT_EQ(display_width("abc"), 3U);
   EXPECT_EQ(display_width("café"), 4U);
-  EXPECT_EQ(display_width("日本語"), 3U);
+  EXPECT_EQ(display_width("日本語"), 6U);   // wide: two columns each
+  EXPECT_EQ(display_width("🚀x"), 3U);
+  EXPECT_EQ(display_width("e\xCC\x81"), 1U);  // e + combining acute
   EXPECT_EQ(fit_left("short", 10), "short");
   EXPECT_EQ(fit_left("dir/sub/name.bin", 11), "...name.bin");
-  EXPECT_EQ(fit_left("x/日本語ファイル", 7), "...ファイル");
+  EXPECT_EQ(fit_left("x/日本語ファイル", 11), "...ファイル");
+  EXPECT_EQ(fit_left("x/日本語ファイル", 12), "...ファイル");  // never half a character
+  EXPECT_EQ(fit_left("abcde\xCC\x81" "fg", 6), "...e\xCC\x81" "fg");
+  EXPECT_EQ(fit_left("abcde\xCC\x81" "fg", 5), "...fg");  // no mark without its letter
   EXPECT_EQ(fit_left("abcdef", 3), "...");
   EXPECT_EQ(fit_left("abcdef", 2), "..");
 }
