@@ -252,7 +252,7 @@ int shell::run() {
     }
     g_state.cache_valid = false;
     if (cancelled) {
-      if (!resume_after_interrupt()) {
+      if (!resume_after_interrupt(t.words[0])) {
         status = 1;
         break;
       }
@@ -268,8 +268,10 @@ int shell::run() {
   return status;
 }
 
-bool shell::resume_after_interrupt() {
-  err_ << "ferry: interrupted; what arrived is kept: run the same command again to resume\n";
+bool shell::resume_after_interrupt(const std::string& command) {
+  // The command said "interrupted" itself; a transfer keeps what arrived.
+  if (command == "get" || command == "put" || command == "sync")
+    err_ << "ferry: what was transferred is kept: run the same command again to resume\n";
   if (remote_.alive()) return true;  // Ctrl-C came after the command's I/O was done
   std::string notice;
   if (auto r = remote_.reconnect(notice); !r) {

@@ -6,6 +6,7 @@
 // on the main thread.
 #pragma once
 #include <ostream>
+#include <string>
 
 namespace ferry::client {
 
@@ -28,7 +29,7 @@ class shell {
  private:
   /// After a Ctrl-C cancelled a command: says what to do, reconnects if the
   /// socket was cut. False when the session cannot go on.
-  bool resume_after_interrupt();
+  bool resume_after_interrupt(const std::string& command);
 
   session& remote_;
   std::ostream& out_;

@@ -161,7 +161,7 @@ def test_ctrl_c_cancels_a_get_and_a_rerun_resumes_on_the_same_session(server, tm
         sh.expect(r"\d+%")
         time.sleep(0.8)
         sh.sendintr()
-        sh.expect("interrupted")
+        sh.expect("ferry: [^\r\n]*interrupted")
         sh.expect("run the same command again to resume")
         sh.expect("ferry:/sub> ")  # same directory: the session goes on
         part = tmp_path / ".big.bin.ferry-part"
@@ -192,6 +192,7 @@ def test_ctrl_c_cancels_a_put_and_a_rerun_resumes(server, tmp_path):
         time.sleep(0.8)
         sh.sendintr()
         sh.expect("interrupted")
+        sh.expect("run the same command again to resume")
         sh.expect(PROMPT)
         assert not (home / "up.bin").exists()
         assert wait_for(lambda: (home / ".up.bin.ferry-part").exists())
