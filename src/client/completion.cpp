@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "client/tokenize.hpp"
+#include "client/utf8_text.hpp"
 
 namespace ferry::client {
 
@@ -40,6 +41,14 @@ std::vector<std::string> quoted_matches(const std::vector<std::string>& raw) {
   for (const std::string& c : raw) {
     const auto diff = std::mismatch(common.begin(), common.end(), c.begin(), c.end());
     common.erase(diff.first, common.end());
+  }
+  // Names may share the first bytes of different characters (一 E4 B8 80 and
+  // 二 E4 BA 8C): never offer half a character, which libedit cannot insert.
+  std::size_t lead = common.size();
+  while (lead > 0 && (static_cast<unsigned char>(common[lead - 1]) & 0xC0) == 0x80) --lead;
+  if (lead > 0) {
+    const std::size_t n = utf8_sequence_length(static_cast<unsigned char>(common[lead - 1]));
+    if (n > 1 && lead - 1 + n > common.size()) common.erase(lead - 1);
   }
   std::vector<std::string> out;
   out.reserve(raw.size() + 1);

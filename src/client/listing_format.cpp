@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "client/utf8_text.hpp"
 #include "proto/mode_string.hpp"
 #include "proto/units.hpp"
 
@@ -50,11 +51,20 @@ std::string format_date_seconds(std::int64_t unix_seconds) {
 }
 
 std::string printable(std::string_view name) {
-  std::string out(name);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = '?';
-  }
+  std::string out;
+  out.reserve(name.size());
+  for_each_char(name, [&out](std::string_view bytes, char32_t cp) {
+    const bool control = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+    const bool bidi = cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+                      (cp >= 0x2066 && cp <= 0x2069);
+    if (control || bidi) {
+      out += '?';
+    } else if (cp == replacement_char && bytes != "\xEF\xBF\xBD") {
+      out += "\xEF\xBF\xBD";  // not UTF-8
+    } else {
+      out.append(bytes);
+    }
+  });
   return out;
 }
 

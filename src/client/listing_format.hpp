@@ -27,8 +27,11 @@ std::string format_date(std::int64_t unix_seconds);
 std::string format_date_seconds(std::int64_t unix_seconds);
 
 /// SECURITY: a name from the server (or disk) with control characters could
-/// move the cursor or rewrite the terminal; each byte < 0x20 and 0x7f is shown
-/// as '?'. Everything else (UTF-8 included) passes through.
+/// move the cursor or rewrite the terminal, and one with a bidi override could
+/// show "invoice\u202Efdp.exe" as "invoiceexe.pdf": C0 controls, DEL, C1
+/// controls (U+0080-U+009F: CSI, OSC, ST) and the bidi embedding, override
+/// and isolate controls are each shown as '?', bytes that are not UTF-8 as
+/// U+FFFD. Everything else passes through.
 std::string printable(std::string_view name);
 
 /// One long-listing line, no newline: mode, human size (right-aligned in

@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "client/listing_format.hpp"
@@ -19,6 +20,19 @@ std::size_t terminal_width() {
     if (n >= 20 && n <= 1000) return static_cast<std::size_t>(n);
   }
   return 80;
+}
+
+/// The summary line, its name shortened from the left so the line does not
+/// wrap (a wrapped line leaves the next bar drawn one line too low).
+std::string fitted_summary(const std::string& name, std::uint64_t total, std::uint64_t moved,
+                           double seconds) {
+  const std::size_t avail = terminal_width() - 1;
+  std::string line = summary_line(name, total, moved, seconds);
+  const std::size_t w = display_width(line);
+  if (w <= avail) return line;
+  const std::size_t name_w = display_width(name);
+  const std::size_t room = name_w > w - avail ? name_w - (w - avail) : 0;
+  return summary_line(fit_left(name, std::max<std::size_t>(room, 4)), total, moved, seconds);
 }
 
 }  // namespace
@@ -62,7 +76,7 @@ void progress_meter::update(std::uint64_t done) {
 
 void progress_meter::finish() {
   if (!enabled_) return;
-  const std::string line = summary_line(name_, total_, total_ - already_, now() - started_);
+  const std::string line = fitted_summary(name_, total_, total_ - already_, now() - started_);
   std::string out;
   if (drawn_ > 0) {
     out = "\r" + line;
@@ -80,7 +94,7 @@ void progress_meter::done(const std::string& name, std::uint64_t total, std::uin
                           double seconds) {
   if (!enabled_) return;
   clear();
-  err_ << (summary_line(printable(name), total, moved, seconds) + '\n') << std::flush;
+  err_ << (fitted_summary(printable(name), total, moved, seconds) + '\n') << std::flush;
 }
 
 void progress_meter::clear() {

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/commands.hpp"
@@ -49,13 +50,20 @@ extern "C" void on_prompt_interrupt(int) {
   note_interrupt();
 }
 
+/// A byte read ahead that turned out not to continue a UTF-8 sequence.
+int g_pushed_back = -1;
+
 /// One byte of the terminal; EOF at end of input or on Ctrl-C.
 int read_byte(int fd) {
+  if (g_pushed_back >= 0) return std::exchange(g_pushed_back, -1);
   unsigned char c;
   for (;;) {
+    // A Ctrl-C during a completion's listing: abandon the line, not just
+    // the listing (the line could be "rm ...").
+    if (g_interrupted != 0) return EOF;
     const ssize_t n = ::read(fd, &c, 1);
     if (n == 1) return c;
-    if (n < 0 && errno == EINTR && g_interrupted == 0) continue;
+    if (n < 0 && errno == EINTR) continue;
     return EOF;
   }
 }
@@ -63,7 +71,9 @@ int read_byte(int fd) {
 /// libedit's key reader. Its own retries a read interrupted by a signal, so
 /// Ctrl-C would not abandon the line; this one reports end of input instead,
 /// and run() tells the two apart by g_interrupted. It returns whole code
-/// points: libedit stores what it returns as one wide character.
+/// points: libedit stores what it returns as one wide character. A sequence
+/// cut short by a byte that does not continue it gives U+FFFD, and that byte
+/// (Enter, say) is read next on its own.
 extern "C" int read_key(FILE* in) {
   const int fd = ::fileno(in);
   const int lead = read_byte(fd);
@@ -75,6 +85,10 @@ extern "C" int read_key(FILE* in) {
   while (bytes.size() < len) {
     const int c = read_byte(fd);
     if (c == EOF) return EOF;
+    if ((c & 0xC0) != 0x80) {
+      g_pushed_back = c;
+      return static_cast<int>(replacement_char);
+    }
     bytes.push_back(static_cast<char>(c));
   }
   return static_cast<int>(decode_utf8_sequence(bytes));
@@ -95,6 +109,7 @@ std::vector<std::string> remote_candidates(const std::string& word, bool dirs_on
     if (g_state.remote == nullptr || !g_state.remote->alive()) return {};
     auto entries = g_state.remote->ls(path);
     if (!entries) return {};  // nothing to offer; a lost connection shows at the next command
+    if (g_interrupted != 0) return {};
     g_state.cache_valid = true;
     g_state.cache_path = path;
     g_state.cache_entries = std::move(*entries);
@@ -199,7 +214,7 @@ int shell::run() {
   rl_basic_word_break_characters = " \t\n";
   rl_initialize();  // (re)starts libedit and its history: before loading it
   using_history();
-  stifle_history(1000);
+  stifle_history(static_cast<int>(history_lines));
   const std::string history = history_path(std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
   load_history(history);
   // Ctrl-R searches the history backwards, as in bash (libedit's default
@@ -220,6 +235,7 @@ int shell::run() {
   for (;;) {
     out_.flush();
     g_interrupted = 0;
+    g_pushed_back = -1;
     ::sigaction(SIGINT, &at_prompt, &saved_int);
     char* raw = readline(prompt_for(remote_).c_str());
     ::sigaction(SIGINT, &saved_int, nullptr);
@@ -232,7 +248,7 @@ int shell::run() {
     std::free(raw);
     if (is_blank(line.c_str())) continue;
     add_history(line.c_str());
-    if (!history.empty() && !save_history(history) && !history_warned) {
+    if (!history.empty() && !append_history_line(history, line) && !history_warned) {
       err_ << "ferry: cannot save the history in " << printable(history) << '\n';
       history_warned = true;
     }
@@ -272,7 +288,8 @@ bool shell::resume_after_interrupt(const std::string& command) {
   // The command said "interrupted" itself; a transfer keeps what arrived.
   if (command == "get" || command == "put" || command == "sync")
     err_ << "ferry: what was transferred is kept: run the same command again to resume\n";
-  if (remote_.alive()) return true;  // Ctrl-C came after the command's I/O was done
+  // The socket was shut down even if the command was past its I/O (printing
+  // a listing) or did none (lls): always start over on a new one.
   std::string notice;
   if (auto r = remote_.reconnect(notice); !r) {
     err_ << "ferry: cannot log in again after the interrupt: " << r.error().text << '\n';

@@ -65,7 +65,7 @@ std::vector<dir_entry> dir_listing::next(std::size_t max) {
     struct stat st {};
     if (::fstatat(dir_.get(), n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone since
     out.push_back(make_entry(n, st));
-    read_link_target(dir_.get(), dir_path_, real_home_, out.back());
+    read_link_target(dir_.get(), dir_path_, out.back());
   }
   return out;
 }

@@ -35,7 +35,6 @@ class dir_listing {
 
   unique_fd dir_;
   std::string dir_path_;   ///< virtual path of the directory (symlink targets)
-  std::string real_home_;  ///< the home's real path (symlink targets)
   std::string names_;                   ///< the names, each ended by '\0'
   std::vector<std::uint32_t> offsets_;  ///< start of each name in names_, sorted by name
   std::size_t pos_ = 0;

@@ -131,14 +131,18 @@ errc jail::check_dir(std::string_view path) const {
   return errc::ok;
 }
 
-void read_link_target(int dir_fd, std::string_view dir, std::string_view real_home, dir_entry& e) {
+void read_link_target(int dir_fd, std::string_view dir, dir_entry& e) {
   if (e.type != file_type::link) return;
   std::array<char, 4096> buf;
   const ssize_t n = ::readlinkat(dir_fd, e.name.c_str(), buf.data(), buf.size());
-  if (n <= 0 || static_cast<std::size_t>(n) >= buf.size()) return;
-  if (auto shown = shown_link_target(dir, std::string_view(buf.data(), static_cast<std::size_t>(n)),
-                                     real_home))
+  std::optional<std::string> shown;
+  if (n > 0 && static_cast<std::size_t>(n) < buf.size())
+    shown = shown_link_target(dir, std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  if (shown) {
     e.target = std::move(*shown);
+  } else {
+    e.size = 0;  // SECURITY: the length of a hidden target tells about it
+  }
 }
 
 errc jail::stat(std::string_view path, dir_entry& out) const {
@@ -151,7 +155,7 @@ errc jail::stat(std::string_view path, dir_entry& out) const {
                               : ::fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
   if (rc != 0) return errc_from_errno(errno);
   out = make_entry(leaf.empty() ? "/" : leaf, st);
-  if (!leaf.empty()) read_link_target(parent.get(), split(path).parent, home_.native(), out);
+  if (!leaf.empty()) read_link_target(parent.get(), split(path).parent, out);
   return errc::ok;
 }
 
@@ -174,7 +178,6 @@ errc jail::open_listing(std::string_view path, dir_listing& out) const {
   }
   if (fd < 0) return errc_from_errno(-fd);
   out.dir_path_ = path;
-  out.real_home_ = home_.native();
   return out.read(unique_fd(fd));
 }
 

@@ -48,8 +48,9 @@ struct dir_entry {
 dir_entry make_entry(std::string name, const struct stat& st);
 
 /// Fills `e.target` for a symlink `e.name` in the directory `dir_fd`, which is
-/// the virtual `dir` of a home whose real path is `real_home`.
-void read_link_target(int dir_fd, std::string_view dir, std::string_view real_home, dir_entry& e);
+/// the virtual `dir`, where shown_link_target() allows; where it does not,
+/// the size (the target's length) is not shown either: 0.
+void read_link_target(int dir_fd, std::string_view dir, dir_entry& e);
 
 class jail {
  public:

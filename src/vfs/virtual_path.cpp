@@ -141,19 +141,8 @@ bool has_part_component(std::string_view normalized) {
   return false;
 }
 
-std::optional<std::string> shown_link_target(std::string_view link_dir, std::string_view target,
-                                             std::string_view real_home) {
-  if (target.empty()) return std::nullopt;
-  if (target.front() == '/') {
-    while (real_home.size() > 1 && real_home.back() == '/') real_home.remove_suffix(1);
-    if (real_home.empty() || !target.starts_with(real_home)) return std::nullopt;
-    const std::string_view rest = target.substr(real_home.size());
-    if (rest.empty()) return "/";
-    if (rest.front() != '/') return std::nullopt;  // "/srv/home/demo2" is not under ".../demo"
-    auto inside = shown_link_target("/", rest.substr(1), {});
-    if (!inside) return std::nullopt;
-    return "/" + *inside;
-  }
+std::optional<std::string> shown_link_target(std::string_view link_dir, std::string_view target) {
+  if (target.empty() || target.front() == '/') return std::nullopt;
   std::size_t depth = 0;
   const auto walk = [&depth](std::string_view path, bool may_climb) {
     while (!path.empty()) {

@@ -37,12 +37,11 @@ std::string relative(std::string_view normalized);
 
 /// What a listing may show as the target of a symlink at directory
 /// `link_dir` (normalized virtual) whose content is `target`: a relative
-/// target that stays inside the home, as it is; an absolute one under
-/// `real_home` (the home's real path), as the virtual path it names. Any
-/// other (it would name something outside the home, or a real server path)
-/// is not shown: nullopt.
-std::optional<std::string> shown_link_target(std::string_view link_dir, std::string_view target,
-                                             std::string_view real_home);
+/// target that stays inside the home, as it is. nullopt for any other: an
+/// absolute target is either a real server path (which must not be shown)
+/// or, read inside the jail, a path from the home that its writer may not
+/// have meant; one that climbs out names something outside the home.
+std::optional<std::string> shown_link_target(std::string_view link_dir, std::string_view target);
 
 /// True for upload part files (".NAME.ferry-part"): reserved names that
 /// listings hide and no user operation but an upload (vfs::part_file) may

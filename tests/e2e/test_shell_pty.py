@@ -337,3 +337,87 @@ def test_cd_completion_offers_directories_only(server):
         sh.expect(PROMPT)
     finally:
         close(sh)
+
+
+def test_tab_never_offers_half_a_character(server):
+    """测试一 and 测试二 share the first byte of 一/二: the common part offered
+    is 测试, not 测试 plus a lone byte (which erased the word)."""
+    home = server.clean_home("demo")
+    (home / "测试一").mkdir()
+    (home / "测试二").mkdir()
+    sh = spawn(server)
+    try:
+        sh.expect(PROMPT)
+        sh.send("cd 测\t")
+        time.sleep(0.5)
+        sh.send("二\r")
+        sh.expect("ferry:/测试二> ")
+    finally:
+        close(sh)
+
+
+def test_ctrl_c_during_a_local_command_keeps_the_session(server, tmp_path):
+    server.clean_home("demo")
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(20000):
+        (many / f"f{i:05}").touch()
+    sh = spawn(server, cwd=tmp_path)
+    try:
+        sh.expect(PROMPT)
+        sh.sendline("lls -l many")
+        sh.expect("f0")
+        sh.sendintr()
+        sh.expect(PROMPT, timeout=30)
+        time.sleep(1.2)
+        sh.sendline("mkdir still_here")
+        sh.expect(PROMPT)
+        assert (server.home("demo") / "still_here").is_dir()
+    finally:
+        close(sh)
+
+
+def test_shells_at_once_both_keep_their_history(server, tmp_path):
+    state = tmp_path / "state"
+    env = shell_env(server, XDG_STATE_HOME=str(state))
+    a, b = spawn(server, env=dict(env)), spawn(server, env=dict(env))
+    try:
+        a.expect(PROMPT)
+        b.expect(PROMPT)
+        a.sendline("lpwd # from_a")
+        a.expect(PROMPT)
+        b.sendline("lpwd # from_b")
+        b.expect(PROMPT)
+        a.sendline("lpwd # from_a_again")
+        a.expect(PROMPT)
+    finally:
+        close(a)
+        close(b)
+    text = (state / "ferry" / "history").read_text()
+    assert text.splitlines()[-3:] == ["lpwd # from_a", "lpwd # from_b", "lpwd # from_a_again"], text
+
+
+def test_a_history_path_that_is_not_a_plain_file_is_left_alone(server, tmp_path):
+    state = tmp_path / "state"
+    (state / "ferry").mkdir(parents=True)
+    os.mkfifo(state / "ferry" / "history")  # would block a plain open()
+    sh = spawn(server, env=shell_env(server, XDG_STATE_HOME=str(state)))
+    try:
+        sh.expect(PROMPT, timeout=10)
+        sh.sendline("pwd")
+        sh.expect("cannot save the history")
+        sh.expect(PROMPT)
+    finally:
+        close(sh)
+
+
+def test_a_stray_byte_does_not_swallow_enter(server):
+    home = server.clean_home("demo")
+    sh = spawn(server)
+    try:
+        sh.expect(PROMPT)
+        os.write(sh.child_fd, b"mkdir cut\xe4\xb8\r")  # a sequence cut short, then Enter
+        sh.expect(PROMPT, timeout=5)
+        assert [p.name for p in home.iterdir()] == ["cut\ufffd"], list(home.iterdir())
+    finally:
+        close(sh)

@@ -52,6 +52,10 @@ TEST(ClientCompletion, QuotedMatches) {
   // The common prefix is computed before quoting, so it never ends inside an escape.
   EXPECT_EQ(quoted_matches({"a b", "a'c"}), (strings{"a", "a\\ b", "a\\'c"}));
   EXPECT_EQ(quoted_matches({"x", "y"}), (strings{"", "x", "y"}));
+  // Names that share only the first bytes of a character: no half character.
+  EXPECT_EQ(quoted_matches({"测试一", "测试二"}), (strings{"测试", "测试一", "测试二"}));
+  EXPECT_EQ(quoted_matches({"réunion", "rêve"}), (strings{"r", "réunion", "rêve"}));
+  EXPECT_EQ(quoted_matches({"一", "二"}), (strings{"", "一", "二"}));
 }
 
 TEST(ClientCompletion, CommandNames) {

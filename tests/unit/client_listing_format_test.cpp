@@ -65,6 +65,10 @@ TEST_F(ClientListingFormat, Printable) {
   EXPECT_EQ(printable("plain name"), "plain name");
   EXPECT_EQ(printable("a\nb\x1b[2Jc\x7f"), "a?b?[2Jc?");
   EXPECT_EQ(printable("Grüße"), "Grüße");
+  EXPECT_EQ(printable("c1\xC2\x9B" "2J\xC2\x9D" "0;T\xC2\x9C"), "c1?2J?0;T?");  // CSI, OSC, ST
+  EXPECT_EQ(printable("invoice\xE2\x80\xAE" "fdp.exe"), "invoice?fdp.exe");       // RLO
+  EXPECT_EQ(printable("bad\xFFname"), "bad\xEF\xBF\xBDname");
+  EXPECT_EQ(printable("中文 🚀"), "中文 🚀");
 }
 
 TEST_F(ClientListingFormat, LongEntry) {

@@ -126,17 +126,12 @@ TEST(VirtualPath, MatchesNaiveReference) {
 // server path.
 TEST(VirtualPath, ShownLinkTargets) {
   using ferry::vfs::shown_link_target;
-  const std::string_view home = "/srv/ferry/home/demo";
-  EXPECT_EQ(shown_link_target("/", "a.txt", home), "a.txt");
-  EXPECT_EQ(shown_link_target("/d/e", "../x/./y", home), "../x/./y");
-  EXPECT_EQ(shown_link_target("/d", "../top", home), "../top");
-  EXPECT_EQ(shown_link_target("/d", "../../up", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "..", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "/etc/passwd", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/docs/a", home), "/docs/a");
-  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo", home), "/");
-  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo2/a", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/../other/x", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "", home), std::nullopt);
-  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/a", ""), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "a.txt"), "a.txt");
+  EXPECT_EQ(shown_link_target("/d/e", "../x/./y"), "../x/./y");
+  EXPECT_EQ(shown_link_target("/d", "../top"), "../top");
+  EXPECT_EQ(shown_link_target("/d", "../../up"), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", ".."), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/etc/passwd"), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", "/srv/ferry/home/demo/docs/a"), std::nullopt);
+  EXPECT_EQ(shown_link_target("/", ""), std::nullopt);
 }
