@@ -275,13 +275,27 @@ int shell::run() {
       continue;
     }
     if (s == cmd_status::quit) break;
-    if (s == cmd_status::fatal) {
+    if (s == cmd_status::fatal && !log_in_again()) {
       status = 1;
       break;
     }
   }
   g_state = completion_state{};
   return status;
+}
+
+bool shell::log_in_again() {
+  // The server closed the session (idle timeout, a restart, an operator's
+  // kick) or the network failed: the command said so; the shell goes on over
+  // a new connection if the server takes one.
+  std::string notice;
+  if (auto r = remote_.reconnect(notice); !r) {
+    err_ << "ferry: cannot log in again: " << r.error().text << '\n';
+    return false;
+  }
+  err_ << "ferry: logged in again" << '\n';
+  if (!notice.empty()) err_ << "ferry: " << notice << '\n';
+  return true;
 }
 
 bool shell::resume_after_interrupt(const std::string& command) {

@@ -20,8 +20,10 @@ class shell {
   shell& operator=(const shell&) = delete;
 
   /// Prompts until bye/quit/exit, end of input (Ctrl-D) or Ctrl-C twice
-  /// within a second. Errors are printed and the shell goes on. Returns the
-  /// exit status: 0, or 1 when the connection was lost. Ctrl-C at the prompt
+  /// within a second. Errors are printed and the shell goes on; a lost
+  /// connection is replaced by a new one (same user and directory). Returns
+  /// the exit status: 0, or 1 when the server could not be reached again.
+  /// Ctrl-C at the prompt
   /// abandons the line; during a command it cancels the command and the
   /// shell logs in again (session::reconnect) in the same directory.
   int run();
@@ -30,6 +32,9 @@ class shell {
   /// After a Ctrl-C cancelled a command: says what to do, reconnects if the
   /// socket was cut. False when the session cannot go on.
   bool resume_after_interrupt(const std::string& command);
+  /// After the connection was lost: a new one, same user and directory.
+  /// False when the server does not take it.
+  bool log_in_again();
 
   session& remote_;
   std::ostream& out_;

@@ -428,3 +428,27 @@ def test_a_stray_byte_does_not_swallow_enter(server):
         assert [p.name for p in home.iterdir()] == ["cut\ufffd"], list(home.iterdir())
     finally:
         close(sh)
+
+
+def test_a_lost_connection_is_replaced_and_the_shell_goes_on(server):
+    """An operator's kick (or an idle timeout, a restart) closes the session:
+    the command in flight fails, and the shell logs in again, same directory."""
+    import ctl_util
+    home = server.clean_home("many")
+    (home / "sub").mkdir()
+    sh = spawn(server, user="many")
+    try:
+        sh.expect(PROMPT)
+        sh.sendline("cd sub")
+        sh.expect("ferry:/sub> ")
+        r = ctl_util.ctl(server.root, "kick", "many")
+        assert r.returncode == 0, r
+        time.sleep(0.3)
+        sh.sendline("mkdir lost")
+        sh.expect("logged in again")
+        sh.expect("ferry:/sub> ")
+        sh.sendline("mkdir after")
+        sh.expect("ferry:/sub> ")
+        assert (home / "sub" / "after").is_dir()
+    finally:
+        close(sh)
