@@ -316,7 +316,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   // short file). FTP has no digest to tell; the reply must.
   const bool same = co_await fs([&] { return vfs::unchanged(f.fd.get(), f.st); });
   if (!same) spdlog::warn("ftp {}: {} changed while it was being sent", id_, *p);
-  log_transfer(*p, false, sent, started, ok && same);
+  log_transfer(*p, false, sent, started, ok && same, ok && !same ? errc::file_changed : errc::ok);
   if (co_await ended_early()) co_return;
   if (!same) co_return (void)co_await reply_error(errc::file_changed);
   co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");

@@ -228,7 +228,7 @@ asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
 pacer session_base::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }
 
 void session_base::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
-                                clock::time_point started, bool complete) {
+                                clock::time_point started, bool complete, errc why) {
   transfer::xfer_record r;
   r.end = std::time(nullptr);
   r.seconds = std::chrono::duration<double>(clock::now() - started).count();
@@ -242,6 +242,15 @@ void session_base::log_transfer(const std::string& path, bool incoming, std::uin
   r.service = std::string(service_);
   r.complete = complete;
   ctx_.xfer_log.write(r);
+  if (!complete) {
+    const std::string_view result = why == errc::ok ? std::string_view("aborted") : info(why).error;
+    const std::string_view reason = why == errc::ok ? std::string_view("ended before it was complete") : info(why).text;
+    actor_.record("transfer", {{"direction", incoming ? "upload" : "download"},
+                               {"path", path},
+                               {"bytes", bytes},
+                               {"result", result},
+                               {"reason", reason}});
+  }
 }
 
 }  // namespace ferry::session
