@@ -149,7 +149,13 @@ bool session_base::off_loopback() const {
 
 void session_base::touch() {
   activity_->touch(stream_.secure());
-  if (logged_in_) deadline_ = clock::now() + ctx_.live.idle_timeout();
+  if (!logged_in_) return;
+  deadline_ = clock::now() + ctx_.live.idle_timeout();
+  // The watchdog sleeps until the deadline it saw last. One that moved
+  // earlier (an idle_timeout below the login_timeout, at login; a reload that
+  // shortened it) wakes it to re-arm, or idle_timeout = 5 would act as the
+  // login's 30 s (issue 13). Later deadlines need no wake-up: it re-reads.
+  if (deadline_ < timer_.expiry()) timer_.cancel();
 }
 
 void session_base::kick() {
