@@ -82,6 +82,26 @@ def test_idle_timeout_of_5_is_honoured(tmp_path, cleanup):
     conftest._stop_server(srv)
 
 
+def test_idle_timeout_of_5_is_honoured_over_ftp(tmp_path, cleanup):
+    from ftp_util import RawFTP
+    root = conftest._init_root(tmp_path)
+    with open(root / "ferryd.toml", "a") as f:
+        f.write("\nidle_timeout = 5\n")
+    log_path = tmp_path / "ferryd.log"
+    proc, port, extra, ftp_port = conftest._spawn(root, log_path, ftp=True)
+    srv = conftest.Server(tmp_path, root, proc, port, log_path)
+    srv.extra_stdout, srv.ftp_port = extra, ftp_port
+    cleanup(srv)
+    with RawFTP(ftp_port, timeout=15) as c:
+        c.login(srv)
+        t0 = time.monotonic()
+        code, text = c.reply()  # unasked: the timeout's last words
+        idle = time.monotonic() - t0
+        assert (code, text) == (421, "421 Timeout."), text
+        assert 4.0 <= idle <= 7.5, f"closed after {idle:.1f} s idle (idle_timeout = 5)"
+    conftest._stop_server(srv)
+
+
 def test_reload_refuses_a_value_out_of_range_and_keeps_the_running_one(tmp_path, cleanup):
     srv = conftest.start_with_settings(tmp_path, "idle_timeout = 60")
     cleanup(srv)
