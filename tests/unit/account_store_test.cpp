@@ -107,7 +107,7 @@ TEST_F(AccountStore, MaxFilesIsKeptOnlyWhenSet) {
 TEST_F(AccountStore, RewriteKeepsModeButNeverForOthers) {
   // issue 13: the mode of the file replaced stays (owner and group too, when
   // run as root: test_admin_ownership.py), less any access for others.
-  for (const auto [before, after] : {std::pair{0600u, 0600u}, std::pair{0640u, 0640u}, std::pair{0660u, 0660u},
+  for (const auto& [before, after] : {std::pair{0600u, 0600u}, std::pair{0640u, 0640u}, std::pair{0660u, 0660u},
                                      std::pair{0644u, 0640u}}) {
     write("# old\n");
     fs::permissions(file(), fs::perms(before));
