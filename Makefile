@@ -1,5 +1,6 @@
 # ferry — top-level entry points. `make run` and `make test` install what is
-# missing (Debian packages), build, and then run the demo server / every test.
+# missing (Debian packages), build what they need (`run`: ferryd and ferry
+# only; `test`: everything), and then run the demo server / every test.
 BUILD   ?= build
 WERROR  ?= $(if $(CI),ON,OFF)
 JOBS    ?= $(shell nproc)
@@ -16,8 +17,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DFERRY_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
-	@scripts/run-demo.sh $(BUILD)
+# Builds only what it runs (the two programs); `make test` builds the tests,
+# bench/ its benchmarks. PORT / FTP_PORT: where the demo listens.
+PORT     ?= 9021
+FTP_PORT ?= 2121
+run: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DFERRY_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ferryd ferry
+	@PORT=$(PORT) FTP_PORT=$(FTP_PORT) scripts/run-demo.sh $(BUILD)
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -1,9 +1,10 @@
 // Loads and saves ROOT/accounts.toml. Loading validates every user table (name,
 // verifier, quota, rate, limits) and reports the first problem with its line
 // number; unknown keys are ignored so newer files still load. Saving writes the
-// whole file to a fresh 0600 temp file in the same directory, fsyncs it,
-// renames it over the target and fsyncs the directory, so a crash leaves either
-// the old or the new file, never a torn one, and never a world-readable one.
+// whole file to a fresh temp file in the same directory (0600 until it has the
+// owner and mode of the file it replaces), fsyncs it, renames it over the
+// target and fsyncs the directory, so a crash leaves either the old or the new
+// file, never a torn one, and never one more readable than the file it replaced.
 #include "auth/account_store.hpp"
 
 #include <fcntl.h>
@@ -266,12 +267,19 @@ bool account_store::save(const std::filesystem::path& file, std::string& error) 
     ::unlink(tmp.c_str());
     return false;
   };
-  if (::fchmod(fd, 0600) != 0) return fail("cannot chmod " + tmp);
-  // `ferryd user add` run as root on a root that belongs to the service user
-  // keeps the file the server's (it serves as that user and re-reads it).
-  if (struct stat old {}; ::geteuid() == 0 && ::stat(file.c_str(), &old) == 0 &&
-                          ::fchown(fd, old.st_uid, old.st_gid) != 0)
+  // The file replaced keeps its owner, group and mode: `ferryd user add` run
+  // as root on a root that belongs to the service user leaves the file the
+  // server's (it serves as that user and re-reads it), and a mode the
+  // administrator chose (0640 for a group that backs it up) stays. A new
+  // file is 0600.
+  struct stat old {};
+  const bool replacing = ::stat(file.c_str(), &old) == 0;
+  if (replacing && ::geteuid() == 0 && ::fchown(fd, old.st_uid, old.st_gid) != 0)
     return fail("cannot chown " + tmp);
+  // SECURITY: the verifiers are secrets: never readable by others, whatever
+  // the old mode allowed.
+  const mode_t mode = replacing ? (old.st_mode & 0770) : 0600;
+  if (::fchmod(fd, mode) != 0) return fail("cannot chmod " + tmp);
   if (!write_all(fd, text)) return fail("cannot write " + tmp);
   if (::fsync(fd) != 0) return fail("cannot fsync " + tmp);
   const int rc = ::close(fd);

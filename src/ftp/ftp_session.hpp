@@ -139,6 +139,10 @@ class ftp_session final : public session::session_base {
   asio::awaitable<void> send_listing(vfs::dir_listing& entries, listing kind);
   enum class store { replace, append, unique };
   asio::awaitable<void> store_cmd(const std::string& arg, store mode);
+  /// After an upload was refused for want of room: reads and drops what the
+  /// client still sends, so it reads the refusal instead of a reset. True at
+  /// its EOF; false past the drain bounds (ftp_uploads.cpp) or on an error.
+  asio::awaitable<bool> drop_rest(session::byte_stream& s, std::uint64_t& dropped);
   asio::awaitable<bool> open_passive(bool extended);
   /// PORT/EPRT: only to the control connection's own address.
   asio::awaitable<void> set_active_target(std::optional<host_port> hp);

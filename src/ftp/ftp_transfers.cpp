@@ -265,16 +265,16 @@ asio::awaitable<void> ftp_session::list_cmd(const std::string& raw, listing kind
     path = *p;
   }
   vfs::dir_listing entries;
-  bool is_dir = true;
+  // MLSD lists directories only (RFC 3659 7.1: MLST is for one object). A
+  // missing path or a file is 550 from the errc table, as for every other
+  // command: sync clients (lftp mirror, FileZilla) create a directory only
+  // after MLSD of it answered 550, and give up on a 501 (a syntax error).
   const auto e = co_await fs([&] {
-    if (kind == listing::facts && login_.jail->check_dir(path) != errc::ok) {
-      is_dir = false;
-      return errc::ok;
-    }
+    if (kind == listing::facts)
+      if (const auto d = login_.jail->check_dir(path); d != errc::ok) return d;
     return login_.jail->open_listing(path, entries);
   });
-  if (!is_dir) co_return (void)co_await reply(501, "MLSD needs a directory.");
-  if (e != errc::ok) co_return (void)co_await reply(info(e).ftp_code, "Failed to list directory.");
+  if (e != errc::ok) co_return (void)co_await reply_error(e, "Failed to list directory");
   co_await send_listing(entries, kind);
 }
 
@@ -316,7 +316,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   // short file). FTP has no digest to tell; the reply must.
   const bool same = co_await fs([&] { return vfs::unchanged(f.fd.get(), f.st); });
   if (!same) spdlog::warn("ftp {}: {} changed while it was being sent", id_, *p);
-  log_transfer(*p, false, sent, started, ok && same);
+  log_transfer(*p, false, sent, started, ok && same, ok && !same ? errc::file_changed : errc::ok);
   if (co_await ended_early()) co_return;
   if (!same) co_return (void)co_await reply_error(errc::file_changed);
   co_await reply(ok ? 226 : 426, ok ? "Transfer complete." : "Failure writing network stream.");

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 
+#include <array>
 #include <charconv>
 
 #include <asio/experimental/awaitable_operators.hpp>
@@ -50,6 +51,19 @@ constexpr auto upload_settle = std::chrono::milliseconds(50);
 /// How often the acknowledgement of the 226 is looked for once the control
 /// connection has nothing else to show.
 constexpr auto ack_poll = std::chrono::milliseconds(1);
+
+/// An upload refused mid-way for want of room (quota, file count, full disk)
+/// reads and drops the rest of its data before it replies (552): closing a
+/// data connection with bytes unread makes the kernel send a reset, and
+/// curl and ftplib then report "Broken pipe" instead of the refusal. Bounded,
+/// so a client that never stops sending cannot hold the session or the
+/// server's bandwidth: 64 MiB is under a second at loopback and LAN speeds
+/// (most refused uploads end well within it), and 10 s lets a slow link
+/// finish a remainder of a few MiB. Past either bound the data connection
+/// is closed and the client sees the 552 only if it reads the control
+/// connection (vsftpd closes at once; Pure-FTPd drains without a bound).
+constexpr std::uint64_t refused_drain_bytes = 64ull << 20;
+constexpr auto refused_drain_time = std::chrono::seconds(10);
 
 /// What the control connection shows, looked at without reading it.
 enum class control_sign {
@@ -123,6 +137,22 @@ asio::awaitable<bool> ftp_session::client_alive(std::chrono::steady_clock::time_
   }
 }
 
+asio::awaitable<bool> ftp_session::drop_rest(session::byte_stream& s, std::uint64_t& dropped) {
+  using namespace asio::experimental::awaitable_operators;
+  std::array<char, 64 * 1024> scratch;
+  asio::steady_timer deadline(socket_.get_executor(), refused_drain_time);
+  for (;;) {
+    auto r = co_await (s.read_some(asio::buffer(scratch)) || deadline.async_wait(use_nothrow));
+    if (r.index() == 1) co_return false;  // the time bound
+    const auto [ec, n] = std::get<0>(r);
+    if (ec == asio::error::eof) co_return true;
+    if (ec) co_return false;
+    dropped += n;
+    touch();
+    if (dropped > refused_drain_bytes) co_return false;  // the byte bound
+  }
+}
+
 asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode) {
   const auto offset = std::exchange(rest_, 0);
   const auto announced = std::exchange(allo_, std::nullopt);
@@ -157,6 +187,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     ur.resume = false;
   }
   std::unique_ptr<transfer::upload> up;
+  const auto asked = std::chrono::steady_clock::now();
   const auto e = co_await fs([&] {
     auto& quota = session::fresh_quota(nav_);
     if (const auto s = quota.get(); s.limit != 0 && s.used + s.reserved >= s.limit) return errc::quota_exceeded;
@@ -169,6 +200,10 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   });
   if (e != errc::ok) {
     data_.reset();
+    if (is_space_refusal(e)) {
+      spdlog::info("ftp {}: upload of {} refused: {}", id_, *p, info(e).text);
+      log_transfer(*p, true, 0, asked, false, e);
+    }
     // A missing parent is "cannot create", as vsftpd says it (553).
     if (e == errc::not_found || e == errc::not_directory || e == errc::forbidden)
       co_return (void)co_await reply(553, "Could not create file.");
@@ -193,6 +228,7 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
   transfer_begin(*p, true, 0, up->offset());
   errc failure = errc::ok;
   bool eof = false;
+  std::uint64_t dropped = 0;  ///< bytes read and dropped after a refusal
   auto receive = [&](session::byte_stream& s) -> asio::awaitable<bool> {
     session::write_behind disk(lane(), up.get(), failure);
     session::low_watermark lowat(s);
@@ -203,7 +239,15 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
       // truncating the upload) is an error, and the part file stays.
       auto& buf = disk.next_buffer();
       auto [ec, n] = co_await disk.read(s.read_some(asio::buffer(buf.data(), buf.size())));
-      if (failure != errc::ok) co_return false;
+      if (failure != errc::ok) {
+        // Refused for want of room: the rest is read and dropped (drop_rest).
+        // Any other write error cuts the upload; its part stays for a resume.
+        if (ec == asio::error::eof) co_return eof = true;
+        if (ec || !is_space_refusal(failure)) co_return false;
+        dropped += n;
+        eof = co_await drop_rest(s, dropped);
+        co_return eof;
+      }
       if (ec == asio::error::eof) {
         eof = true;
         co_return true;
@@ -249,8 +293,12 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     if (early_226 && !committed)
       spdlog::warn("ftp {}: upload of {} answered 226 but not stored: {}", id_, *p, info(failure).text);
   }
-  log_transfer(*p, true, up->written(), started, committed);
-  if (failure == errc::quota_exceeded) co_await fs([&] { up->abort(true); });
+  if (is_space_refusal(failure))
+    spdlog::info("ftp {}: upload of {} refused after {} bytes: {}; {} more bytes read and dropped{}", id_, *p,
+                 up->written(), info(failure).text, dropped, eof ? "" : " (cut off at the drain bound)");
+  log_transfer(*p, true, up->written(), started, committed, failure);
+  // Nothing of a refused upload stays over the quota.
+  if (failure == errc::quota_exceeded || failure == errc::too_many_files) co_await fs([&] { up->abort(true); });
   if (early_226) {
     if (control_gone_) closing_ = true;  // nobody is left to answer
     co_return;
@@ -265,8 +313,8 @@ asio::awaitable<void> ftp_session::store_cmd(const std::string& arg, store mode)
     co_return (void)co_await reply(451, "Upload of " + std::to_string(size) + " bytes, not the " +
                                             std::to_string(*announced) +
                                             " announced by ALLO: not stored (partial upload kept).");
-  if (failure == errc::quota_exceeded)
-    co_return (void)co_await reply_error(errc::quota_exceeded, "Upload discarded");
+  if (failure == errc::quota_exceeded || failure == errc::too_many_files)
+    co_return (void)co_await reply_error(failure, "Upload discarded");
   if (failure == errc::insufficient_storage)
     co_return (void)co_await reply_error(errc::insufficient_storage, up->offset() == 0 ? "Upload discarded" : "Partial upload kept");
   if (failure != errc::ok) co_return (void)co_await reply(451, "Local error writing the file.");

@@ -155,7 +155,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
     // Rewritten while it was sent: the bytes may mix two versions, and a
     // digest of what was sent would vouch for the mix. The client drops it.
     spdlog::warn("ferry {}: {} changed while it was being sent", id_, path);
-    log_transfer(path, false, n, started, false);
+    log_transfer(path, false, n, started, false, errc::file_changed);
     co_return co_await send_failure(id, errc::file_changed, path);
   }
   log_transfer(path, false, n, started, true);
@@ -257,7 +257,11 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     }
     return e;
   });
-  if (begun != errc::ok) co_return co_await send_failure(id, begun, *path);
+  if (begun != errc::ok) {
+    // A refusal for want of room is a transfer the user tried: logged.
+    if (is_space_refusal(begun)) log_transfer(*path, true, 0, started, false, begun);
+    co_return co_await send_failure(id, begun, *path);
+  }
   while (up->prefix_left() > 0) {
     if (!co_await fs([&] { return up->hash_prefix(hash_slice); }))
       co_return co_await send_error(id, errc::internal, "cannot read the part file of " + *path);
@@ -280,7 +284,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
     }
     co_await fs(finish_inline);
   }
-  log_transfer(*path, true, up->written(), started, failure == errc::ok);
+  log_transfer(*path, true, up->written(), started, failure == errc::ok, failure);
   if (failure != errc::ok) co_return co_await send_failure(id, failure, *path);
   co_return co_await send(proto::reply(id, 201));
 }
@@ -308,13 +312,13 @@ asio::awaitable<bool> native_session::on_commit(std::uint64_t id, const json& re
   uploads_.erase(it);
   auto& up = *ou->up;
   if (!f.ok() || !why.empty()) {
-    log_transfer(up.path(), true, up.written(), ou->started, false);
+    log_transfer(up.path(), true, up.written(), ou->started, false, errc::bad_request);
     co_return co_await send_error(id, errc::bad_request, f.ok() ? why : f.error());
   }
   errc e = ou->failure;
   std::string actual;
   if (e == errc::ok) e = co_await fs([&] { return up.commit(digest, actual); });
-  log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok);
+  log_transfer(up.path(), true, up.written(), ou->started, e == errc::ok, e);
   if (e == errc::ok) co_return co_await send(proto::reply(id, 201));
   co_return co_await send_failure(id, e, up.path());
 }

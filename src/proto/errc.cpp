@@ -99,8 +99,8 @@ errc errc_from_errno(int err) noexcept {
       return errc::forbidden;
     case ENAMETOOLONG:
       return errc::name_too_long;
-    case EINVAL:
-      return errc::bad_request;
+    case EINVAL:  // e.g. renaming a directory into itself: the target name is not allowed
+      return errc::bad_name;
     case EDQUOT:
     case ENOSPC:
       return errc::insufficient_storage;

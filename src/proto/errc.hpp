@@ -65,6 +65,12 @@ std::string ftp_text(errc e);
 /// Maps a wire error string back to a code (client side); internal if unknown.
 errc errc_from_string(std::string_view error) noexcept;
 
+/// A refusal for want of room (quota, file count, full disk): the transfer
+/// logs record these, unlike refusals of a bad request.
+constexpr bool is_space_refusal(errc e) noexcept {
+  return e == errc::quota_exceeded || e == errc::too_many_files || e == errc::insufficient_storage;
+}
+
 /// Maps an errno from a filesystem call to the code the client sees.
 errc errc_from_errno(int err) noexcept;
 

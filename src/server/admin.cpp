@@ -2,11 +2,15 @@
 #include "server/admin.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,6 +26,31 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path accounts_file(const fs::path& root) { return root / "accounts.toml"; }
+
+/// Whom what an admin command creates in ROOT must belong to: ROOT's owner
+/// (the service user ferryd serves as), when the command runs as root and
+/// ROOT is someone else's. Otherwise nothing is given away (`give` is off).
+struct root_owner {
+  bool give = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+root_owner owner_of(const fs::path& root) {
+  struct stat st {};
+  if (::geteuid() != 0 || ::stat(root.c_str(), &st) != 0 || st.st_uid == 0) return {};
+  return {true, st.st_uid, st.st_gid};
+}
+
+/// Gives `p` (created by this command) to ROOT's owner; the mode stays.
+/// A file the server cannot open as its user would fail later, at a login.
+std::string give(const fs::path& p, const root_owner& o) {
+  if (!o.give) return {};
+  if (::lchown(p.c_str(), o.uid, o.gid) != 0)
+    return fmt::format("cannot give {} to uid {} (the owner of the root): {}", p.string(), o.uid,
+                       std::strerror(errno));
+  return {};
+}
 
 std::string apply(auth::account& a, const user_options& o) {
   if (o.quota) {
@@ -60,9 +89,8 @@ std::string edit_accounts(const fs::path& root, Edit edit) {
   return {};
 }
 
-}  // namespace
-
-std::string init_root(const fs::path& root, bool tls) {
+/// What `ferryd init` creates, as the user running it.
+std::string init_files(const fs::path& root, bool tls) {
   std::error_code ec;
   for (const auto& dir : {root, root / "home", root / "log"}) {
     fs::create_directories(dir, ec);
@@ -85,6 +113,24 @@ std::string init_root(const fs::path& root, bool tls) {
   return {};
 }
 
+}  // namespace
+
+std::string init_root(const fs::path& root, bool tls) {
+  // Run as root on a ROOT that belongs to the service user, whatever init
+  // adds must be that user's, as if it had run init itself.
+  const std::vector<fs::path> made_here{root / "home",          root / "log",         root / "ferryd.toml",
+                                        accounts_file(root),    root / "secret",      root / "tls",
+                                        root / "tls" / "key.pem", root / "tls" / "cert.pem"};
+  std::vector<bool> existed;
+  for (const auto& p : made_here) existed.push_back(fs::exists(fs::symlink_status(p)));
+  auto e = init_files(root, tls);
+  const auto owner = owner_of(root);
+  for (std::size_t i = 0; i < made_here.size(); ++i)
+    if (!existed[i] && fs::exists(fs::symlink_status(made_here[i])))
+      if (auto g = give(made_here[i], owner); !g.empty() && e.empty()) e = g;
+  return e;
+}
+
 std::string user_add(const fs::path& root, const std::string& name, const std::string& password,
                      int iterations, const user_options& opts) {
   if (!auth::valid_user_name(name))
@@ -101,9 +147,12 @@ std::string user_add(const fs::path& root, const std::string& name, const std::s
   if (!e.empty()) return e;
   std::error_code ec;
   const auto home = root / "home" / name;
-  fs::create_directory(home, ec);
+  const bool created = fs::create_directory(home, ec);
   if (ec) return "cannot create home " + home.string() + ": " + ec.message();
   ::chmod(home.c_str(), 0700);
+  // Made by root for a server that runs as ROOT's owner: that user's, or the
+  // server could not open it (the login would fail: home unavailable).
+  if (created) return give(home, owner_of(root));
   return {};
 }
 

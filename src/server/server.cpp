@@ -68,19 +68,13 @@ server::server(session::config cfg) : loaded_(cfg) {
   // system allows, then keep sessions and uploads to budgets below it, so
   // running out is a 429 for the greedy client, not a failure for everyone.
   const auto fds = session::raise_descriptor_limit();
-  const auto budget = session::budget_for(fds.now);
-  if (cfg.max_sessions > budget.max_sessions) {
-    spdlog::warn("max_sessions {} needs more descriptors than the limit of {}: using {}", cfg.max_sessions, fds.now,
-                 budget.max_sessions);
-    cfg.max_sessions = budget.max_sessions;
-  }
-  if (const unsigned pending = std::max(16u, budget.max_sessions / 4); cfg.max_pending_logins > pending) {
-    spdlog::warn("max_pending_logins {} needs more descriptors than the limit of {}: using {}", cfg.max_pending_logins,
-                 fds.now, pending);
-    cfg.max_pending_logins = pending;
-  }
-  const unsigned uploads_cap =
-      cfg.max_open_uploads != 0 ? std::min(cfg.max_open_uploads, budget.max_open_uploads) : budget.max_open_uploads;
+  nofile_ = fds.now;
+  unsigned uploads_cap = 0;
+  std::string fit_error;
+  std::vector<std::string> trims;
+  // SECURITY: a limit asked for and not given would be a limit not enforced.
+  if (!session::fit_descriptors(cfg, fds.now, uploads_cap, fit_error, trims)) throw std::runtime_error(fit_error);
+  for (const auto& t : trims) spdlog::warn("{}", t);
   spdlog::info("descriptors: limit {}{}; up to {} sessions and {} open uploads", fds.now,
                fds.before != fds.now ? fmt::format(" (raised from {})", fds.before) : std::string(), cfg.max_sessions,
                uploads_cap);
@@ -174,6 +168,16 @@ void server::reload() {
   if (!load_config_(next, error)) {
     report(spdlog::level::err, "settings not reloaded (keeping the running ones): " + error);
     return;
+  }
+  // A value a restart would refuse is refused now too, not kept for later.
+  {
+    auto check = next;
+    unsigned cap = 0;
+    std::vector<std::string> trims;
+    if (!session::fit_descriptors(check, nofile_, cap, error, trims)) {
+      report(spdlog::level::err, "settings not reloaded (keeping the running ones): " + error);
+      return;
+    }
   }
   const auto changes = session::diff_settings(loaded_, next);
   if (changes.empty()) report(spdlog::level::info, "settings unchanged");

@@ -81,6 +81,7 @@ class server {
   /// The settings as loaded (before the descriptor budget trimmed them), with
   /// the live ones reloaded: what a reload compares against.
   session::config loaded_;
+  unsigned long nofile_ = 0;  ///< the descriptor limit after raising it (fit_descriptors)
   config_loader load_config_;
   std::vector<std::string> reload_report_;
   bool reload_failed_ = false;  ///< the last reload kept something old (a file did not load)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <sstream>
 #include <system_error>
 #include <type_traits>
 
@@ -38,6 +39,21 @@ std::optional<endpoint_spec> parse_endpoint(const std::string& text) {
 }
 
 namespace {
+
+constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
+
+/// "FILE: KEY = VALUE is out of range: an integer from MIN to MAX".
+std::string out_of_range(const std::filesystem::path& file, std::string_view key, const toml::node& value,
+                         std::int64_t min, std::int64_t max) {
+  std::ostringstream v;
+  value.visit([&](const auto& n) {
+    if constexpr (toml::is_table<decltype(n)>) v << "a table";
+    else if constexpr (toml::is_array<decltype(n)>) v << "an array";
+    else v << n;
+  });
+  return file.string() + ": " + std::string(key) + " = " + v.str() + " is out of range: it must be an integer from " +
+         std::to_string(min) + " to " + std::to_string(max);
+}
 
 /// The [ftp] table.
 bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_config& ftp,
@@ -96,7 +112,10 @@ bool load_ftp(const toml::table& doc, const std::filesystem::path& file, ftp_con
   }
   if (auto v = (*t)["data_timeout"]; v) {
     auto i = v.value_exact<std::int64_t>();
-    if (!i || *i <= 0) return bad("data_timeout must be a positive number of seconds");
+    if (!i || *i <= 0 || *i > ten_years) {
+      error = out_of_range(file, "ftp.data_timeout", *v.node(), 1, ten_years);
+      return false;
+    }
     ftp.data_timeout = std::chrono::seconds(*i);
   }
   return true;
@@ -160,11 +179,13 @@ bool load_exec(const toml::table& doc, const std::filesystem::path& file, exec_c
     auto v = (*t)[key];
     if (!v) return true;
     auto i = v.value_exact<std::int64_t>();
-    if (!i || *i < 1 || *i > max) return bad(std::string(key) + " must be an integer from 1 to " + std::to_string(max));
+    if (!i || *i < 1 || *i > max) {
+      error = out_of_range(file, "exec." + std::string(key), *v.node(), 1, max);
+      return false;
+    }
     set(*i);
     return true;
   };
-  constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
   if (!count("timeout", ten_years, [&](std::int64_t i) { ex.timeout = std::chrono::seconds(i); }) ||
       !count("cpu_seconds", ten_years, [&](std::int64_t i) { ex.cpu_seconds = static_cast<std::uint64_t>(i); }) ||
       !count("max_processes", 1 << 20, [&](std::int64_t i) { ex.max_processes = static_cast<std::uint64_t>(i); }) ||
@@ -199,25 +220,34 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
             std::string(e.description());
     return false;
   }
-  // Integers only (value_exact: `true` is not 1), within the field's range
-  // (no wrapping), and timeouts below ten years (a deadline must not overflow).
-  auto positive = [&](const char* key, auto& field) -> bool {
+  // Every value is honoured as written or refused with the setting, the
+  // value and the range (issue 13): nothing is clamped or adjusted quietly.
+  for (auto&& [key, node] : t)
+    if (!node.is_table()) set_in_file.emplace_back(key.str());
+  // Integers only (value_exact: `true` is not 1), within [min, max]: the
+  // field's range (no wrapping), timeouts below ten years (a deadline must
+  // not overflow), and what the setting can mean (an idle timeout of 0 would
+  // close every session at once).
+  auto in_range = [&](const char* key, auto& field, std::int64_t min, std::int64_t max) -> bool {
     using field_type = std::remove_reference_t<decltype(field)>;
-    constexpr std::int64_t ten_years = 10LL * 365 * 24 * 3600;
-    constexpr std::int64_t max =
-        std::is_same_v<field_type, std::int64_t>
-            ? ten_years
-            : static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<field_type>::max(),
-                                                                std::numeric_limits<std::int64_t>::max()));
     if (auto v = t[key]; v) {
       auto i = v.value_exact<std::int64_t>();
-      if (!i || *i < 0 || *i > max) {
-        error = file.string() + ": " + key + " must be an integer from 0 to " + std::to_string(max);
+      if (!i || *i < min || *i > max) {
+        error = out_of_range(file, key, *v.node(), min, max);
         return false;
       }
       field = static_cast<field_type>(*i);
     }
     return true;
+  };
+  auto positive = [&](const char* key, auto& field) -> bool {
+    using field_type = std::remove_reference_t<decltype(field)>;
+    constexpr std::int64_t max =
+        std::is_same_v<field_type, std::int64_t>
+            ? ten_years
+            : static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<field_type>::max(),
+                                                                std::numeric_limits<std::int64_t>::max()));
+    return in_range(key, field, 0, max);
   };
   if (auto v = t["listen"]; v) {
     auto s = v.value_exact<std::string>();
@@ -235,13 +265,13 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
     return false;
   }
   std::int64_t drain = drain_timeout.count();
-  if (!positive("threads", threads) || !positive("fs_workers", fs_workers) || !positive("idle_timeout", idle) ||
-      !positive("drain_timeout", drain) || !positive("shutdown_timeout", drain) ||
-      !positive("login_timeout", login) || !positive("max_sessions", max_sessions) ||
-      !positive("max_sessions_per_ip", max_sessions_per_ip) ||
+  if (!in_range("threads", threads, 0, max_event_loops) || !in_range("fs_workers", fs_workers, 0, max_fs_workers) ||
+      !in_range("idle_timeout", idle, 1, ten_years) || !positive("drain_timeout", drain) ||
+      !positive("shutdown_timeout", drain) || !in_range("login_timeout", login, 1, ten_years) ||
+      !positive("max_sessions", max_sessions) || !positive("max_sessions_per_ip", max_sessions_per_ip) ||
       !positive("max_pending_logins", max_pending_logins) ||
       !positive("max_pending_logins_per_ip", max_pending_logins_per_ip) ||
-      !positive("max_auth_attempts", max_auth_attempts) ||
+      !in_range("max_auth_attempts", max_auth_attempts, 1, 1000) ||
       !positive("ban_after", ban_after) || !positive("ban_seconds", ban_seconds) ||
       !positive("max_uploads_per_session", max_uploads_per_session) ||
       !positive("max_uploads_per_user", max_uploads_per_user) ||
@@ -308,20 +338,22 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
 std::string default_config_text() {
   return R"(# ferryd settings. Every value shown is the built-in default unless its comment
 # says "default:" or "off unless"; uncomment to change.
-# Command-line flags (--listen, --threads) override this file.
+# Command-line flags (--listen, --threads) override this file. A value out of
+# range is refused (ferryd does not start; a reload keeps the running values),
+# never adjusted.
 
 # listen = "127.0.0.1:9021"
-# threads = 0                 # event loops; 0 = one per CPU core
-# fs_workers = 0              # threads for filesystem calls that can block; 0 = 16
-# idle_timeout = 300          # seconds without a request before a session is closed
-# login_timeout = 30          # seconds to complete hello + authentication
+# threads = 0                 # event loops; 0 = one per CPU core; at most 1024
+# fs_workers = 0              # threads for filesystem calls that can block; 0 = 16; at most 1024
+# idle_timeout = 300          # seconds without a request before a session is closed (at least 1)
+# login_timeout = 30          # seconds to complete hello + authentication (at least 1)
 # drain_timeout = 30          # SIGTERM / ctl drain: seconds running transfers get to finish
 #                             # (shutdown_timeout, its old name, is still accepted)
-# max_sessions = 1024         # whole server
+# max_sessions = 1024         # whole server; more than the descriptor limit allows is refused
 # max_sessions_per_ip = 128
 # max_pending_logins = 256    # connections not logged in yet: their own pool, so a
 # max_pending_logins_per_ip = 32  # flood that never logs in cannot lock users out
-# max_auth_attempts = 3       # failed logins before the connection is closed
+# max_auth_attempts = 3       # failed logins before the connection is closed (1 to 1000)
 # ban_after = 30              # failed logins from one address that ban it; 0 = never
 # ban_seconds = 900           # how long a ban lasts
 # max_uploads_per_session = 16  # uploads open at once (each holds a file descriptor)

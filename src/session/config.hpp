@@ -1,11 +1,13 @@
 // Server settings: embedded defaults, overridden by ROOT/ferryd.toml (or
 // --config), overridden by command-line flags.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -65,6 +67,13 @@ struct exec_config {
   bool allow_network = false;            ///< TCP/UDP sockets (never Unix ones)
 };
 
+/// Event loops and filesystem worker threads a server may be given: past
+/// these, threads only multiply stacks (no host has that many cores, and a
+/// worker blocked on a dead mount needs no more company). Larger values are
+/// refused at start, never clamped.
+inline constexpr unsigned max_event_loops = 1024;
+inline constexpr unsigned max_fs_workers = 1024;
+
 struct config {
   std::filesystem::path root;
   endpoint_spec listen;
@@ -113,6 +122,13 @@ struct config {
   tls_config tls;
   exec_config exec;
 
+  /// The top-level settings the file set (the rest are defaults): a limit
+  /// the host cannot give is refused when asked for, trimmed when a default.
+  std::vector<std::string> set_in_file;
+  bool set_explicitly(std::string_view key) const {
+    return std::find(set_in_file.begin(), set_in_file.end(), key) != set_in_file.end();
+  }
+
   /// Loads `file` over the defaults. A missing file is fine unless `required`.
   /// Returns false and sets `error` on a bad file.
   bool load(const std::filesystem::path& file, bool required, std::string& error);
@@ -131,6 +147,16 @@ struct setting_change {
 };
 /// The settings that differ from `before` to `after`, in describe() order.
 std::vector<setting_change> diff_settings(const config& before, const config& after);
+
+/// Fits the settings that cost file descriptors (max_sessions,
+/// max_pending_logins, max_open_uploads) to what `nofile` descriptors allow
+/// (descriptor_budget). A value the file set and the limit cannot give is
+/// refused: false, and `error` names the setting, its value and the most
+/// the limit allows. A default (or 0, "as many as fit") is trimmed to fit,
+/// each trim described in `notes`. Sets `open_uploads_cap` to the server's
+/// cap of open uploads.
+bool fit_descriptors(config& cfg, unsigned long nofile, unsigned& open_uploads_cap, std::string& error,
+                     std::vector<std::string>& notes);
 
 /// The text `ferryd init` writes: every setting, commented, at its default.
 std::string default_config_text();

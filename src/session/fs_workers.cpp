@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 #include <asio/this_coro.hpp>
 
+#include "session/config.hpp"
 #include "session/use_nothrow.hpp"
 
 namespace ferry::session {
@@ -15,10 +16,9 @@ namespace {
 /// cores costs little.
 constexpr unsigned default_threads = 16;
 
-/// More would only multiply stacks: calls beyond this many queue.
-constexpr unsigned max_threads = 1024;
-
-unsigned pick(unsigned threads) { return threads == 0 ? default_threads : std::min(threads, max_threads); }
+/// ferryd.toml's fs_workers is at most max_fs_workers (config.hpp: a larger
+/// value is refused at start); the bound here keeps other callers honest.
+unsigned pick(unsigned threads) { return threads == 0 ? default_threads : std::min(threads, max_fs_workers); }
 
 }  // namespace
 

@@ -149,7 +149,13 @@ bool session_base::off_loopback() const {
 
 void session_base::touch() {
   activity_->touch(stream_.secure());
-  if (logged_in_) deadline_ = clock::now() + ctx_.live.idle_timeout();
+  if (!logged_in_) return;
+  deadline_ = clock::now() + ctx_.live.idle_timeout();
+  // The watchdog sleeps until the deadline it saw last. One that moved
+  // earlier (an idle_timeout below the login_timeout, at login; a reload that
+  // shortened it) wakes it to re-arm, or idle_timeout = 5 would act as the
+  // login's 30 s (issue 13). Later deadlines need no wake-up: it re-reads.
+  if (deadline_ < timer_.expiry()) timer_.cancel();
 }
 
 void session_base::kick() {
@@ -228,7 +234,7 @@ asio::awaitable<login_refusal> session_base::log_in(const std::string& user) {
 pacer session_base::pacing() const { return {&login_.state->rate, &ctx_.global_rate}; }
 
 void session_base::log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
-                                clock::time_point started, bool complete) {
+                                clock::time_point started, bool complete, errc why) {
   transfer::xfer_record r;
   r.end = std::time(nullptr);
   r.seconds = std::chrono::duration<double>(clock::now() - started).count();
@@ -242,6 +248,15 @@ void session_base::log_transfer(const std::string& path, bool incoming, std::uin
   r.service = std::string(service_);
   r.complete = complete;
   ctx_.xfer_log.write(r);
+  if (!complete) {
+    const std::string_view result = why == errc::ok ? std::string_view("aborted") : info(why).error;
+    const std::string_view reason = why == errc::ok ? std::string_view("ended before it was complete") : info(why).text;
+    actor_.record("transfer", {{"direction", incoming ? "upload" : "download"},
+                               {"path", path},
+                               {"bytes", bytes},
+                               {"result", result},
+                               {"reason", reason}});
+  }
 }
 
 }  // namespace ferry::session

@@ -19,6 +19,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proto/errc.hpp"
 #include "session/activity_log.hpp"
 #include "session/byte_stream.hpp"
 #include "session/fs_workers.hpp"
@@ -95,9 +96,12 @@ class session_base {
   /// The live side of this session (transfer loops add their bytes to it).
   session_activity& activity() noexcept { return *activity_; }
   /// One xferlog line for a transfer of this session; it also counts the
-  /// transfer in the server's stats and ends it in activity().
+  /// transfer in the server's stats and ends it in activity(). An incomplete
+  /// one (aborted, cut, refused) also gets an activity-log line ("transfer",
+  /// result = `why`'s wire error, or "aborted" when `why` is ok): xferlog's
+  /// status letter alone cannot tell a refusal from a client gone.
   void log_transfer(const std::string& path, bool incoming, std::uint64_t bytes,
-                    clock::time_point started, bool complete);
+                    clock::time_point started, bool complete, errc why = errc::ok);
 
   /// True when the connection came in on a non-loopback address (where
   /// TLS is required by default).

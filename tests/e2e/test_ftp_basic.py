@@ -332,8 +332,9 @@ def test_mlsd_and_mlst_facts(ftp_server, ftp):
     ftp.cwd("d")
     assert list(ftp.mlsd()) == [_mlsd_expected(home / "d" / "inner.txt", "inner.txt")]
     ftp.cwd("/")
-    _perm(ftp.lines, "MLSD f.bin", code=501)
-    _perm(ftp.lines, "MLSD missing", code=501)
+    # not a directory / missing: 550 (test_ftp_missing_paths.py has every verb)
+    _perm(ftp.lines, "MLSD f.bin", code=550)
+    _perm(ftp.lines, "MLSD missing", code=550)
     # MLST: the same facts on the control connection, with the full path
     resp = ftp.sendcmd("MLST f.bin")
     lines = resp.split("\n")

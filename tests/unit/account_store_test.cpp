@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <utility>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -103,14 +104,32 @@ TEST_F(AccountStore, MaxFilesIsKeptOnlyWhenSet) {
   EXPECT_FALSE(back->users.at("dflt").max_files) << "unset: the server's default";
 }
 
+TEST_F(AccountStore, RewriteKeepsModeButNeverForOthers) {
+  // issue 13: the mode of the file replaced stays (owner and group too, when
+  // run as root: test_admin_ownership.py), less any access for others.
+  for (const auto& [before, after] : {std::pair{0600u, 0600u}, std::pair{0640u, 0640u}, std::pair{0660u, 0660u},
+                                     std::pair{0644u, 0640u}}) {
+    write("# old\n");
+    fs::permissions(file(), fs::perms(before));
+    const mode_t old_mask = ::umask(0);
+    account_store s;
+    s.users["alex"] = {sample_verifier(), 0, 0, 0, false, std::nullopt};
+    std::string err;
+    const bool ok = s.save(file(), err);
+    ::umask(old_mask);
+    ASSERT_TRUE(ok) << err;
+    struct stat st {};
+    ASSERT_EQ(::stat(file().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, after) << std::oct << before;
+  }
+}
+
 TEST_F(AccountStore, FileIsMode0600AndNoTempLeft) {
-  write("# old\n");
-  fs::permissions(file(), fs::perms(0644));
   const mode_t old_mask = ::umask(0);
   account_store s;
   s.users["alex"] = {sample_verifier(), 0, 0, 0, false, std::nullopt};
   std::string err;
-  const bool ok = s.save(file(), err);
+  const bool ok = s.save(file(), err);  // a new file
   ::umask(old_mask);
   ASSERT_TRUE(ok) << err;
   struct stat st {};

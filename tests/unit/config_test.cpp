@@ -13,6 +13,8 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "session/config.hpp"
 #include "test_files.hpp"
@@ -358,6 +360,78 @@ TEST_F(Config, OutOfRangeCountIsRefused) {
   expect_refused("threads = 4294967297\n", "threads");
   expect_refused("max_sessions = 4294967296\n", "max_sessions");
   expect_refused("idle_timeout = 9223372036854775807\n", "idle_timeout");
+}
+
+TEST_F(Config, ValuesOutOfTheirMeaningAreRefusedWithValueAndRange) {
+  // issue 13: honoured as written or refused, never adjusted. The message
+  // names the setting, the value and the range.
+  const std::pair<std::string, std::string> cases[] = {
+      {"idle_timeout = 0\n", "idle_timeout = 0 is out of range: it must be an integer from 1 to 315360000"},
+      {"login_timeout = 0\n", "login_timeout = 0 is out of range: it must be an integer from 1 to 315360000"},
+      {"idle_timeout = -5\n", "idle_timeout = -5 is out of range"},
+      {"idle_timeout = \"5\"\n", "idle_timeout = '5' is out of range"},
+      {"threads = 1025\n", "threads = 1025 is out of range: it must be an integer from 0 to 1024"},
+      {"fs_workers = 5000\n", "fs_workers = 5000 is out of range: it must be an integer from 0 to 1024"},
+      {"max_auth_attempts = 0\n", "max_auth_attempts = 0 is out of range: it must be an integer from 1 to 1000"},
+      {"[ftp]\ndata_timeout = 0\n", "ftp.data_timeout = 0 is out of range: it must be an integer from 1 to"},
+      {"[exec]\nmax_running = 0\n", "exec.max_running = 0 is out of range: it must be an integer from 1 to 65536"},
+  };
+  for (const auto& [text, message] : cases) {
+    config c;
+    EXPECT_FALSE(load(text, c)) << text;
+    EXPECT_NE(error_.find(message), std::string::npos) << "expected \"" << message << "\" in: " << error_;
+  }
+}
+
+TEST_F(Config, SmallButValidValuesAreHonoured) {
+  config c;
+  ASSERT_TRUE(load("idle_timeout = 5\nlogin_timeout = 1\nthreads = 1024\nfs_workers = 1024\n"
+                   "max_auth_attempts = 1\n",
+                   c))
+      << error_;
+  EXPECT_EQ(c.idle_timeout, 5s);
+  EXPECT_EQ(c.login_timeout, 1s);
+  EXPECT_EQ(c.threads, 1024u);
+  EXPECT_EQ(c.fs_workers, 1024u);
+  EXPECT_EQ(c.max_auth_attempts, 1u);
+  EXPECT_TRUE(c.set_explicitly("idle_timeout"));
+  EXPECT_FALSE(c.set_explicitly("max_sessions"));
+}
+
+TEST_F(Config, DescriptorBoundSettingsAskedForAreRefusedDefaultsTrimmed) {
+  // 384 descriptors: (384 - 64) / 3 = 106 sessions and open uploads, and a
+  // quarter of the sessions (at least 16) for logins in progress.
+  config asked;
+  ASSERT_TRUE(load("max_sessions = 500\n", asked)) << error_;
+  unsigned cap = 0;
+  std::string error;
+  std::vector<std::string> notes;
+  EXPECT_FALSE(ferry::session::fit_descriptors(asked, 384, cap, error, notes));
+  EXPECT_NE(error.find("max_sessions = 500"), std::string::npos) << error;
+  EXPECT_NE(error.find("limit 384"), std::string::npos) << error;
+  EXPECT_NE(error.find("at most 106"), std::string::npos) << error;
+
+  config uploads;
+  ASSERT_TRUE(load("max_open_uploads = 107\n", uploads)) << error_;
+  EXPECT_FALSE(ferry::session::fit_descriptors(uploads, 384, cap, error, notes));
+  EXPECT_NE(error.find("max_open_uploads = 107"), std::string::npos) << error;
+
+  config fits;
+  ASSERT_TRUE(load("max_sessions = 106\nmax_pending_logins = 26\nmax_open_uploads = 50\n", fits)) << error_;
+  notes.clear();
+  EXPECT_TRUE(ferry::session::fit_descriptors(fits, 384, cap, error, notes)) << error;
+  EXPECT_EQ(fits.max_sessions, 106u);
+  EXPECT_EQ(fits.max_pending_logins, 26u);
+  EXPECT_EQ(cap, 50u);
+  EXPECT_TRUE(notes.empty());
+
+  config defaults;  // 1024 sessions, 256 pending logins: trimmed, each said
+  notes.clear();
+  EXPECT_TRUE(ferry::session::fit_descriptors(defaults, 384, cap, error, notes)) << error;
+  EXPECT_EQ(defaults.max_sessions, 106u);
+  EXPECT_EQ(defaults.max_pending_logins, 26u);
+  EXPECT_EQ(cap, 106u) << "max_open_uploads = 0: a third of the limit";
+  EXPECT_EQ(notes.size(), 2u);
 }
 
 TEST_F(Config, ValuesOfAnotherTomlTypeAreRefused) {
