@@ -223,7 +223,7 @@ std::optional<account_store> account_store::load(const std::filesystem::path& fi
 
 bool account_store::save(const std::filesystem::path& file, std::string& error) const {
   std::string text =
-      "# ferry accounts (DESIGN section 4), managed by `ferryd user`. Holds SCRAM verifiers,\n"
+      "# ferry accounts (docs/operations.md), managed by `ferryd user`. Holds SCRAM verifiers,\n"
       "# never passwords. quota/rate: \"\" = unlimited; max_sessions, max_files: 0 = unlimited;\n"
       "# no max_files: the server's (ferryd.toml).\n";
   for (const auto& [name, a] : users) {

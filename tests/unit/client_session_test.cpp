@@ -255,7 +255,9 @@ TEST(ClientSession, BatchStopsAtFirstFailure) {
   harness h([&](const json& r) { return navigation(r, cwd); });
   std::istringstream script("# comment\n\n  mkdir one\n-cd /ignored\ncd /nope\nmkdir two\n");
   EXPECT_EQ(run_script(h.ctx, script, on_error::stop), 1);
-  EXPECT_EQ(h.errs.str(), "ferry: cd /ignored: not found\nferry: cd /nope: not found\n");
+  EXPECT_EQ(h.errs.str(),
+            "ferry: cd /ignored: not found\nferry: cd /nope: not found\n"
+            "ferry: stopped at stdin line 5 (cd /nope): it failed\n");
   h.s.bye();
   for (const auto& r : h.server.requests()) EXPECT_NE(r.value("path", ""), "two");
 }
