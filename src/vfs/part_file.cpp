@@ -118,6 +118,11 @@ errc part_file::seed_from_target(std::uint64_t n) {
   return errc::ok;
 }
 
+errc part_file::set_mtime(std::int64_t unix_seconds) {
+  const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(unix_seconds), 0}};
+  return ::futimens(part_.get(), times) == 0 ? errc::ok : errc_from_errno(errno);
+}
+
 errc part_file::commit(usage_change* change) {
   usage gone;
   if (change != nullptr && replaced(gone) != errc::ok) gone = {};

@@ -58,6 +58,10 @@ class part_file {
   /// REST/APPE without a part file). offset_beyond_end when the target is
   /// not a regular file of at least `n` bytes.
   errc seed_from_target(std::uint64_t n);
+  /// Sets the part file's modification time to `unix_seconds` (a put's
+  /// `mtime`: the client's file keeps its time on the server); the access
+  /// time is left alone.
+  errc set_mtime(std::int64_t unix_seconds);
   /// Renames the part over the target: the only way a part becomes visible.
   /// `change` (if given) gets what went: the target's name and charge, as
   /// they were just before, and the directory's change.
