@@ -67,7 +67,7 @@ constexpr std::array<command, 22> table{{
     {"put", "[-r] [--force] [--algo A] [--no-resume] [--progress] LOCAL [REMOTE]",
      "upload a file (-r: a directory tree), verified; resumes; skips what REMOTE already has",
      "lr", cmd_put, true, put_details},
-    {"sync", "[--delete] [--dry-run] [--force] [--algo A] [--progress] SRC DEST",
+    {"sync", "[--delete] [--dry-run|-n] [--force] [--algo A] [--progress] SRC DEST",
      "mirror a tree one way, sending only what differs; the remote side starts with ':'", "ll",
      cmd_sync, true, sync_details},
     {"hash", "[--algo A] PATH", "print the server's digest of a remote file (A: xxh128, sha256, md5)",
@@ -101,7 +101,9 @@ cmd_status cmd_help(command_context& ctx, const std::vector<std::string>& args) 
       return cmd_status::failed;
     }
     ctx.out << "usage: " << usage_line(*c) << "\n  " << c->summary << '\n' << c->details;
-    if (c->run == cmd_get || c->run == cmd_put) ctx.out << tree_rule << same_rule;
+    if (c->run == cmd_get || c->run == cmd_put)
+      ctx.out << "  With -r, DEST below is " << (c->run == cmd_get ? "LOCAL" : "REMOTE") << ".\n"
+              << tree_rule << same_rule;
     if (c->run == cmd_sync) ctx.out << tree_rule;
     return cmd_status::ok;
   }
