@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       "used when the server offers it. Without --ca the server's certificate is trusted on\n"
       "first use, like ssh's host keys: you are asked once on the terminal, and its\n"
       "fingerprint is pinned in $XDG_CONFIG_HOME/ferry/known_hosts (~/.config/ferry/known_hosts).\n"
-      "Commands: ls cd pwd mkdir rmdir rm mv stat quota get put hash exec lcd lls lpwd help bye\n"
+      "Commands: ls cd pwd mkdir rmdir rm mv stat quota get put sync hash exec lcd lls lpwd help bye\n"
       "(see `help`). `ferry ping --help`: the UDP status ping.\n"
       "Examples:\n"
       "  ferry alex@files.example.org                  # shell\n"

@@ -37,6 +37,13 @@ cmd_status cmd_quota(command_context& ctx, const std::vector<std::string>& args)
 cmd_status cmd_get(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_put(command_context& ctx, const std::vector<std::string>& args);
 cmd_status cmd_hash(command_context& ctx, const std::vector<std::string>& args);
+cmd_status cmd_sync(command_context& ctx, const std::vector<std::string>& args);
+
+// remove_tree.cpp
+/// rm -r / rmdir -r of one path: its tree removed deepest first over
+/// pipelined rm and rmdir requests (symlinks removed, never followed);
+/// refuses the home itself. `dir_only` (rmdir -r): PATH must be a directory.
+cmd_status remove_tree(command_context& ctx, const std::string& path, bool dir_only);
 
 // exec_command.cpp
 cmd_status cmd_exec(command_context& ctx, const std::vector<std::string>& args);

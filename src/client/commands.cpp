@@ -18,23 +18,58 @@ cmd_status cmd_bye(command_context&, const std::vector<std::string>& args) {
 
 using namespace detail;
 
-constexpr std::array<command, 21> table{{
+constexpr std::string_view tree_rule =
+    "  A tree lands at DEST itself: DEST is the copy, made if missing and continued if there,\n"
+    "  so running the same command again finishes an interrupted copy instead of nesting a\n"
+    "  second one inside it. DEST ending in '/' (or '.' or '..') receives the copy as\n"
+    "  DEST/NAME, as a single file would; without DEST the copy is NAME in the current\n"
+    "  directory.\n";
+
+constexpr std::string_view same_rule =
+    "  A file the other side already has with the same size and digest is not sent (a note\n"
+    "  says so); --force sends it anyway. An interrupted transfer resumes from its part file\n"
+    "  (--no-resume starts over). The file's modification time is kept.\n";
+
+constexpr std::string_view get_details =
+    "  Downloads REMOTE to LOCAL (default: its name in the local directory; an existing\n"
+    "  local directory or LOCAL/ receives it under its name).\n";
+constexpr std::string_view put_details =
+    "  Uploads LOCAL to REMOTE (default: its name in the remote directory; an existing\n"
+    "  remote directory or REMOTE/ receives it under its name).\n";
+constexpr std::string_view sync_details =
+    "  Makes DEST a mirror of the directory SRC. The remote side is written with a leading\n"
+    "  ':' (':' alone is the remote directory): sync ./photos :/photos uploads,\n"
+    "  sync :/photos ./photos downloads. Files are compared by size and digest (not by\n"
+    "  time): only those that differ are sent; with --force all are. --delete also removes\n"
+    "  files, directories and symlinks DEST has and SRC does not (inside DEST only);\n"
+    "  --dry-run (-n) prints the plan and changes nothing. A second sync of an unchanged\n"
+    "  tree sends nothing.\n";
+constexpr std::string_view remove_details =
+    "  -r removes a directory and everything in it, deepest first. Symbolic links are\n"
+    "  removed, never followed; / (the home itself) is refused.\n";
+
+constexpr std::array<command, 22> table{{
     {"ls", "[-l] [PATH]", "list a remote directory (-l: long listing)", "r", cmd_ls},
     {"cd", "[PATH]", "change the remote directory (default /)", "d", cmd_cd},
     {"pwd", "", "print the remote directory", "-", cmd_pwd},
     {"mkdir", "[-p] PATH...", "make remote directories (-p: with parents, no error if present)",
      "r", cmd_mkdir},
-    {"rmdir", "PATH...", "remove empty remote directories", "r", cmd_rmdir},
-    {"rm", "PATH...", "remove remote files", "r", cmd_rm},
+    {"rmdir", "[-r] PATH...", "remove empty remote directories (-r: and all they hold)", "r",
+     cmd_rmdir, true, remove_details},
+    {"rm", "[-r] PATH...", "remove remote files (-r: directories too, and all they hold)", "r",
+     cmd_rm, true, remove_details},
     {"mv", "FROM TO", "rename or move a remote file or directory", "r", cmd_mv},
     {"stat", "PATH", "show details of a remote file or directory", "r", cmd_stat},
     {"quota", "", "show disk usage and quota", "-", cmd_quota},
-    {"get", "[-r] [--algo A] [--no-resume] [--progress] REMOTE [LOCAL]",
-     "download a file (-r: a directory tree), verified; resumes an interrupted get", "rl",
-     cmd_get},
-    {"put", "[-r] [--algo A] [--no-resume] [--progress] LOCAL [REMOTE]",
-     "upload a file (-r: a directory tree), verified; resumes an interrupted put", "lr",
-     cmd_put},
+    {"get", "[-r] [--force] [--algo A] [--no-resume] [--progress] REMOTE [LOCAL]",
+     "download a file (-r: a directory tree), verified; resumes; skips what LOCAL already has",
+     "rl", cmd_get, true, get_details},
+    {"put", "[-r] [--force] [--algo A] [--no-resume] [--progress] LOCAL [REMOTE]",
+     "upload a file (-r: a directory tree), verified; resumes; skips what REMOTE already has",
+     "lr", cmd_put, true, put_details},
+    {"sync", "[--delete] [--dry-run|-n] [--force] [--algo A] [--progress] SRC DEST",
+     "mirror a tree one way, sending only what differs; the remote side starts with ':'", "ll",
+     cmd_sync, true, sync_details},
     {"hash", "[--algo A] PATH", "print the server's digest of a remote file (A: xxh128, sha256, md5)",
      "r", cmd_hash},
     {"exec", "[-i] [--] COMMAND [ARGS...]",
@@ -65,7 +100,11 @@ cmd_status cmd_help(command_context& ctx, const std::vector<std::string>& args) 
       ctx.err << "ferry: unknown command '" << printable(args[0]) << "' (try help)\n";
       return cmd_status::failed;
     }
-    ctx.out << "usage: " << usage_line(*c) << "\n  " << c->summary << '\n';
+    ctx.out << "usage: " << usage_line(*c) << "\n  " << c->summary << '\n' << c->details;
+    if (c->run == cmd_get || c->run == cmd_put)
+      ctx.out << "  With -r, DEST below is " << (c->run == cmd_get ? "LOCAL" : "REMOTE") << ".\n"
+              << tree_rule << same_rule;
+    if (c->run == cmd_sync) ctx.out << tree_rule;
     return cmd_status::ok;
   }
   // Long synopses (get, put) get their summary on the next line instead of

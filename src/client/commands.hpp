@@ -47,6 +47,8 @@ struct command {
   std::string_view arg_kinds;
   command_fn run;
   bool listed = true;          ///< false for aliases, which help does not list
+  /// More lines for "help NAME" (the rules of get/put -r and sync); may be empty.
+  std::string_view details = {};
 };
 
 /// Every command, in the order help lists them.

@@ -174,7 +174,10 @@ bool downloader::receive_one() {
     part.discard();
     return tc_.fail(what, refused("checksum mismatch (" + tc_.args().algo + "); download discarded"));
   }
-  if (auto c = part.commit(); !c) return tc_.fail(what, c.error());
+  std::optional<std::int64_t> mtime;
+  if (const auto it = head.find("mtime"); it != head.end() && it->is_number_integer())
+    mtime = it->get<std::int64_t>();
+  if (auto c = part.commit(mtime); !c) return tc_.fail(what, c.error());
   meter.finish();
   return true;
 }

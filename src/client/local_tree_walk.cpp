@@ -54,7 +54,12 @@ void walk_dir(int dfd, const std::string& rel, int depth, tree_listing& out) {
                                                                 : DT_FIFO;
     }
     if (type == DT_REG) {
-      out.entries.push_back({path, false, 0});
+      // The size lets a copy skip files the other side already has.
+      if (c.type != DT_UNKNOWN && ::fstatat(::dirfd(d), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        out.errors.push_back({path, std::strerror(errno)});
+        continue;
+      }
+      out.entries.push_back({path, false, static_cast<std::uint64_t>(st.st_size)});
     } else if (type == DT_DIR) {
       if (depth >= max_depth) {
         out.errors.push_back({path, "directory tree too deep"});

@@ -70,7 +70,11 @@ result<> part_file::write(std::string_view bytes) {
   return {};
 }
 
-result<> part_file::commit() {
+result<> part_file::commit(std::optional<std::int64_t> mtime) {
+  if (mtime) {
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*mtime), 0}};
+    (void)::futimens(fd_, times);
+  }
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) {

@@ -36,8 +36,10 @@ class part_file {
   result<> hash_kept(transfer::digest& d);
   /// Appends `bytes`.
   result<> write(std::string_view bytes);
-  /// Closes and renames over the target (replacing a file there).
-  result<> commit();
+  /// Closes and renames over the target (replacing a file there). With
+  /// `mtime` (unix seconds, the server's), the file gets that modification
+  /// time first (best effort: a time that cannot be set fails nothing).
+  result<> commit(std::optional<std::int64_t> mtime = std::nullopt);
   /// Closes and deletes the part file.
   void discard() noexcept;
 

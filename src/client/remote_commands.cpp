@@ -31,6 +31,18 @@ cmd_status for_each_path(command_context& ctx, std::string_view cmd,
   return overall;
 }
 
+/// rm -r / rmdir -r of each path; stops on a fatal failure.
+cmd_status remove_trees(command_context& ctx, const std::vector<std::string>& paths, bool dir_only) {
+  if (paths.empty()) return cmd_status::usage;
+  cmd_status overall = cmd_status::ok;
+  for (const std::string& p : paths) {
+    const cmd_status s = remove_tree(ctx, p, dir_only);
+    if (s == cmd_status::fatal) return s;
+    if (s != cmd_status::ok) overall = s;
+  }
+  return overall;
+}
+
 }  // namespace
 
 cmd_status cmd_ls(command_context& ctx, const std::vector<std::string>& args) {
@@ -75,7 +87,8 @@ cmd_status cmd_mkdir(command_context& ctx, const std::vector<std::string>& args)
 cmd_status cmd_rmdir(command_context& ctx, const std::vector<std::string>& args) {
   std::string flags;
   std::vector<std::string> paths;
-  if (!parse_flags(args, "", flags, paths)) return cmd_status::usage;
+  if (!parse_flags(args, "r", flags, paths)) return cmd_status::usage;
+  if (flags.find('r') != std::string::npos) return remove_trees(ctx, paths, true);
   return for_each_path(ctx, "rmdir", paths,
                        [&](const std::string& p) { return ctx.remote.rmdir(p); });
 }
@@ -83,7 +96,8 @@ cmd_status cmd_rmdir(command_context& ctx, const std::vector<std::string>& args)
 cmd_status cmd_rm(command_context& ctx, const std::vector<std::string>& args) {
   std::string flags;
   std::vector<std::string> paths;
-  if (!parse_flags(args, "", flags, paths)) return cmd_status::usage;
+  if (!parse_flags(args, "r", flags, paths)) return cmd_status::usage;
+  if (flags.find('r') != std::string::npos) return remove_trees(ctx, paths, false);
   return for_each_path(ctx, "rm", paths, [&](const std::string& p) { return ctx.remote.rm(p); });
 }
 

@@ -6,7 +6,8 @@
 namespace ferry::client {
 
 std::optional<transfer_args> parse_transfer_args(const std::vector<std::string>& args,
-                                                 bool transfer_flags, std::string& error) {
+                                                 bool transfer_flags, std::string& error,
+                                                 bool sync_flags) {
   transfer_args out;
   bool options_done = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -37,6 +38,12 @@ std::optional<transfer_args> parse_transfer_args(const std::vector<std::string>&
       out.progress = true;
     } else if (transfer_flags && a == "-r") {
       out.recursive = true;
+    } else if (transfer_flags && a == "--force") {
+      out.force = true;
+    } else if (sync_flags && a == "--delete") {
+      out.delete_extra = true;
+    } else if (sync_flags && (a == "--dry-run" || a == "-n")) {
+      out.dry_run = true;
     } else {
       error = "unknown option '" + a + "'";
       return std::nullopt;

@@ -1,7 +1,10 @@
 // The transfer commands: get, put (single files and -r trees) and hash. They
-// work out local and remote target names, walk trees, and hand the files to
-// the downloader / uploader engines, which do the wire work.
+// work out local and remote target names, skip a file the other side already
+// has (same size and digest) unless --force, and hand single files to the
+// downloader / uploader engines and trees to copy_tree.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,7 +19,8 @@
 #include "client/session.hpp"
 #include "client/transfer_context.hpp"
 #include "client/transfer_paths.hpp"
-#include "client/tree_walk.hpp"
+#include "client/tree_copy.hpp"
+#include "client/tree_digests.hpp"
 #include "client/uploader.hpp"
 
 namespace ferry::client::detail {
@@ -35,12 +39,6 @@ bool is_local_dir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/// Creates local directory `path` unless it already is one.
-result<> make_local_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0777) == 0 || (errno == EEXIST && is_local_dir(path))) return {};
-  return refused("cannot create " + path + ": " + std::strerror(errno));
-}
-
 /// The real name of a local directory given as "." or "..".
 std::string real_base_name(const std::string& path) {
   std::string name = base_name(path);
@@ -49,86 +47,40 @@ std::string real_base_name(const std::string& path) {
   return real ? base_name(real.get()) : std::string();
 }
 
-void report_walk_notes(transfer_context& tc, std::string_view cmd, const std::string& root,
-                       const tree_listing& tree) {
-  for (const tree_note& n : tree.skipped) tc.note("skipping " + n.text + " " + join_path(root, n.rel));
-  for (const tree_note& n : tree.errors)
-    tc.fail(std::string(cmd) + " " + join_path(root, n.rel), refused(n.text));
+/// True when local `local` and remote `remote` (a file of `remote_size`
+/// bytes) hold the same bytes: same size first, then the server's kept
+/// digest against one hashing pass here.
+result<bool> same_both_sides(command_context& ctx, const std::string& local, const std::string& remote,
+                             std::uint64_t remote_size, const std::string& algo) {
+  struct stat st {};
+  if (::lstat(local.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) != remote_size)
+    return false;
+  auto theirs = ctx.remote.hash(remote, algo);
+  if (!theirs) {
+    if (theirs.error().fatal) return theirs.error();
+    return false;  // the transfer says what is wrong
+  }
+  const auto ours = local_digest(local, algo);
+  return ours && *ours == *theirs;
 }
 
-bool under_any(const std::string& rel, const std::vector<std::string>& dirs) {
-  for (const std::string& d : dirs)
-    if (rel.size() > d.size() && rel.compare(0, d.size(), d) == 0 && rel[d.size()] == '/') return true;
-  return false;
+void note_up_to_date(transfer_context& tc, const std::string& target) {
+  tc.note(target + ": already there with the same size and digest, not sent (--force sends it)");
 }
 
 cmd_status get_tree(command_context& ctx, transfer_context& tc, const std::string& remote,
                     const std::string& local_arg) {
-  const std::string what = "get " + remote;
-  const std::string name = base_name(remote);
-  std::string root;
-  if (local_arg.empty()) {
-    if (!usable_name(name)) return report(ctx, what, refused("no directory name to copy into; give LOCAL"));
-    root = name;
-  } else if (is_local_dir(local_arg) && usable_name(name)) {
-    root = join_path(local_arg, name);
-  } else {
-    root = local_arg;
-  }
-  auto tree = walk_remote(ctx.remote, remote);
-  if (!tree) return report(ctx, what, tree.error());
-  report_walk_notes(tc, "get", remote, *tree);
-  if (auto r = make_local_dir(root); !r) {
-    tc.fail(what, r.error());
-    return tc.status();
-  }
-  downloader down(ctx.remote, tc);
-  std::vector<std::string> failed_dirs;
-  for (const tree_entry& e : tree->entries) {
-    if (under_any(e.rel, failed_dirs)) continue;
-    const std::string local = join_path(root, e.rel);
-    if (e.is_dir) {
-      if (auto r = make_local_dir(local); !r) {
-        tc.fail("get " + join_path(remote, e.rel), r.error());
-        failed_dirs.push_back(e.rel);
-      }
-    } else if (!down.add(get_item{join_path(remote, e.rel), local, e.size})) {
-      return tc.status();
-    }
-  }
-  down.finish();
-  return tc.status();
+  const std::string root = tree_root(local_arg, base_name(remote));
+  if (root.empty()) return report(ctx, "get " + remote, refused("no directory name to copy into; give LOCAL"));
+  return copy_tree(ctx, tc, tree_copy_job{copy_direction::download, remote, root, "get"});
 }
 
 cmd_status put_tree(command_context& ctx, transfer_context& tc, const std::string& local,
                     const std::string& remote_arg) {
-  const std::string what = "put " + local;
-  const std::string name = real_base_name(local);
-  std::string root;
-  if (remote_arg.empty()) {
-    if (!usable_name(name)) return report(ctx, what, refused("no directory name to copy into; give REMOTE"));
-    root = name;
-  } else {
-    auto st = ctx.remote.stat(remote_arg);
-    if (!st && st.error().fatal) return report(ctx, what, st.error());
-    root = st && st->type == entry_type::dir && usable_name(name) ? join_path(remote_arg, name)
-                                                                 : remote_arg;
-  }
-  auto tree = walk_local(local);
-  if (!tree) return report(ctx, what, tree.error());
-  report_walk_notes(tc, "put", local, *tree);
-  if (auto r = ctx.remote.mkdir(root, true); !r) {
-    tc.fail("mkdir " + root, r.error());
-    return tc.status();
-  }
-  uploader up(ctx.remote, tc);
-  for (const tree_entry& e : tree->entries) {
-    const bool ok = e.is_dir ? up.mkdir(join_path(root, e.rel))
-                             : up.add(put_item{join_path(local, e.rel), join_path(root, e.rel), true});
-    if (!ok) return tc.status();
-  }
-  if (up.finish()) up.report_left_out();
-  return tc.status();
+  const std::string root = tree_root(remote_arg, real_base_name(local));
+  if (root.empty()) return report(ctx, "put " + local, refused("no directory name to copy into; give REMOTE"));
+  return copy_tree(ctx, tc, tree_copy_job{copy_direction::upload, local, root, "put"});
 }
 
 }  // namespace
@@ -157,6 +109,21 @@ cmd_status cmd_get(command_context& ctx, const std::vector<std::string>& args) {
   if (!usable_name(base_name(target)))
     return report(ctx, what, refused("cannot save as " + target));
   if (is_local_dir(target)) return report(ctx, what, refused(target + ": is a directory"));
+  if (!a->force && ::access(target.c_str(), F_OK) == 0) {
+    auto st = ctx.remote.stat(remote);
+    if (!st && st.error().fatal) return report(ctx, what, st.error());
+    if (st && st->type == entry_type::file) {
+      auto same = same_both_sides(ctx, target, remote, st->size, a->algo);
+      if (!same) return report(ctx, what, same.error());
+      if (*same) {
+        // The bytes agree; the time should too (as if it had been sent).
+        const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(st->mtime), 0}};
+        (void)::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        note_up_to_date(tc, target);
+        return tc.status();
+      }
+    }
+  }
   downloader down(ctx.remote, tc);
   if (down.add(get_item{remote, target, size})) down.finish();
   return tc.status();
@@ -185,9 +152,65 @@ cmd_status cmd_put(command_context& ctx, const std::vector<std::string>& args) {
     if (!rst && rst.error().fatal) return report(ctx, what, rst.error());
     if (rst && rst->type == entry_type::dir) target = join_path(remote_arg, name);
   }
+  if (!a->force) {
+    auto rst = ctx.remote.stat(target);
+    if (!rst && rst.error().fatal) return report(ctx, what, rst.error());
+    if (rst && rst->type == entry_type::file) {
+      auto same = same_both_sides(ctx, local, target, rst->size, a->algo);
+      if (!same) return report(ctx, what, same.error());
+      if (*same) {
+        note_up_to_date(tc, target);
+        return tc.status();
+      }
+    }
+  }
   uploader up(ctx.remote, tc);
   if (up.add(put_item{local, target, false})) up.finish();
   return tc.status();
+}
+
+cmd_status cmd_sync(command_context& ctx, const std::vector<std::string>& args) {
+  std::string error;
+  const auto a = parse_transfer_args(args, true, error, true);
+  if (!a) {
+    ctx.err << "ferry: " << printable(error) << '\n';
+    return cmd_status::usage;
+  }
+  if (a->operands.size() != 2) return cmd_status::usage;
+  const std::string& src = a->operands[0];
+  const std::string& dst = a->operands[1];
+  const bool down = src.starts_with(':');
+  if (down == dst.starts_with(':')) {
+    ctx.err << "ferry: sync: mark the remote side with ':' (sync ./dir :/dir uploads, "
+               "sync :/dir ./dir downloads)\n";
+    return cmd_status::usage;
+  }
+  // ":" alone is the remote current directory.
+  const auto remote_path = [](const std::string& op) {
+    return op.size() > 1 ? op.substr(1) : std::string(".");
+  };
+  transfer_context tc(ctx, *a);
+  if (down) {
+    const std::string remote = remote_path(src);
+    const std::string what = "sync " + remote;
+    auto st = ctx.remote.stat(remote);
+    if (!st) return report(ctx, what, st.error());
+    if (st->type != entry_type::dir) return report(ctx, what, refused("not a directory (use get for a file)"));
+    std::string name = base_name(remote);
+    if (!usable_name(name)) name = base_name(ctx.remote.cwd());
+    const std::string root = tree_root(dst, name);
+    if (root.empty()) return report(ctx, what, refused("no directory name to copy into; name LOCAL"));
+    return copy_tree(ctx, tc, tree_copy_job{copy_direction::download, remote, root, "sync"});
+  }
+  const std::string what = "sync " + src;
+  if (!is_local_dir(src)) {
+    struct stat st {};
+    const bool exists = ::stat(src.c_str(), &st) == 0;
+    return report(ctx, what, refused(exists ? "not a directory (use put for a file)" : std::strerror(errno)));
+  }
+  const std::string root = tree_root(remote_path(dst), real_base_name(src));
+  if (root.empty()) return report(ctx, what, refused("no directory name to copy into; name REMOTE"));
+  return copy_tree(ctx, tc, tree_copy_job{copy_direction::upload, src, root, "sync"});
 }
 
 cmd_status cmd_hash(command_context& ctx, const std::vector<std::string>& args) {

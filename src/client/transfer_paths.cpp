@@ -36,4 +36,11 @@ std::string part_path(std::string_view target) {
 
 bool has_trailing_slash(std::string_view path) { return !path.empty() && path.back() == '/'; }
 
+std::string tree_root(std::string_view dest, std::string_view name) {
+  const std::string last = base_name(dest);
+  const bool into = dest.empty() || has_trailing_slash(dest) || last == "." || last == "..";
+  if (!into) return std::string(dest);
+  return usable_name(name) ? join_path(dest, name) : std::string();
+}
+
 }  // namespace ferry::client

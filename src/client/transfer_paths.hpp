@@ -27,4 +27,13 @@ std::string part_path(std::string_view target);
 /// True when `path` ends in '/' (names a directory by its spelling).
 bool has_trailing_slash(std::string_view path);
 
+/// Where a tree copy (get -r, put -r, sync) of a directory called `name`
+/// lands, given DEST: DEST itself is the copy (like lftp's mirror and
+/// sftp's get -r), whether or not it exists yet, so running the same
+/// command again finds the first copy and continues it instead of nesting a
+/// second one inside. A DEST spelled as a directory (empty, ending in '/',
+/// or ending in "." or "..") receives the copy as DEST/NAME, as a single
+/// file would. "" when that needs `name` and it is not usable_name.
+std::string tree_root(std::string_view dest, std::string_view name);
+
 }  // namespace ferry::client

@@ -16,7 +16,7 @@ class session;
 struct tree_entry {
   std::string rel;          ///< path below the root, '/'-separated, never empty
   bool is_dir = false;
-  std::uint64_t size = 0;   ///< files: size as listed
+  std::uint64_t size = 0;   ///< files: size as listed (or as lstat saw it)
 };
 
 struct tree_note {

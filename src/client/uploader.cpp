@@ -41,6 +41,13 @@ std::string remote_what(const put_item& item) {
   return "put " + item.local + (item.remote != item.local ? " " + item.remote : std::string());
 }
 
+/// The file's modification time goes with it (whole seconds, what ls and
+/// FTP's MDTM show; times before 1970 are not sent).
+void add_mtime(json& put, const struct stat& st) {
+  if (st.st_mtim.tv_sec >= 0 && static_cast<std::uint64_t>(st.st_mtim.tv_sec) <= limits::max_mtime)
+    put["mtime"] = static_cast<std::uint64_t>(st.st_mtim.tv_sec);
+}
+
 class fd_closer {
  public:
   explicit fd_closer(int fd) : fd_(fd) {}
@@ -92,7 +99,7 @@ bool uploader::add(const put_item& item) {
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > limits::max_inline_body) {
     if (!finish()) return false;
-    return put_streamed(fd, size, item);
+    return put_streamed(fd, size, st, item);
   }
 
   const ssize_t n = read_full(fd, buf_.get(), size, 0);
@@ -102,13 +109,15 @@ bool uploader::add(const put_item& item) {
   const auto digest = transfer::digest::make(tc_.args().algo);
   digest->update(buf_.get(), got);
   const std::uint64_t id = remote_.new_id();
-  out_ += proto::encode_frame(json{{"op", "put"},
-                                   {"id", id},
-                                   {"path", item.remote},
-                                   {"size", got},
-                                   {"algo", tc_.args().algo},
-                                   {"digest", digest->hex()},
-                                   {"body", got}});
+  json put{{"op", "put"},
+           {"id", id},
+           {"path", item.remote},
+           {"size", got},
+           {"algo", tc_.args().algo},
+           {"digest", digest->hex()},
+           {"body", got}};
+  add_mtime(put, st);
+  out_ += proto::encode_frame(put);
   out_.append(buf_.get(), got);
   queued_bytes_ += got;
   queue_.push_back(pending{id, false, remote_what(item), item.local, got, tc_.meter().now()});
@@ -173,7 +182,7 @@ bool uploader::receive_one() {
 /// How long a put waits for another upload of the same file to end.
 constexpr auto busy_patience = std::chrono::seconds(5);
 
-bool uploader::put_streamed(int fd, std::uint64_t size, const put_item& item) {
+bool uploader::put_streamed(int fd, std::uint64_t size, const struct stat& st, const put_item& item) {
   const std::string what = remote_what(item);
   connection& conn = remote_.wire();
   const std::string& algo = tc_.args().algo;
@@ -185,14 +194,14 @@ bool uploader::put_streamed(int fd, std::uint64_t size, const put_item& item) {
   const auto give_up = std::chrono::steady_clock::now() + busy_patience;
   for (;;) {
     id = remote_.new_id();
-    if (auto r = conn.send(json{{"op", "put"},
-                                {"id", id},
-                                {"path", item.remote},
-                                {"size", size},
-                                {"algo", algo},
-                                {"resume", tc_.args().resume}});
-        !r)
-      return tc_.fail(what, r.error());
+    json put{{"op", "put"},
+             {"id", id},
+             {"path", item.remote},
+             {"size", size},
+             {"algo", algo},
+             {"resume", tc_.args().resume}};
+    add_mtime(put, st);
+    if (auto r = conn.send(put); !r) return tc_.fail(what, r.error());
     const auto status = receive_reply(conn, id, reply, body);
     if (!status) return tc_.fail(what, status.error());
     if (*status < 300 || reply.value("error", "") != "busy" ||

@@ -13,6 +13,8 @@
 
 #include "client/transfer_tuning.hpp"
 
+struct stat;
+
 namespace ferry::client {
 
 class session;
@@ -55,7 +57,7 @@ class uploader {
   bool make_room(std::uint64_t bytes);
   bool flush();
   bool receive_one();
-  bool put_streamed(int fd, std::uint64_t size, const put_item& item);
+  bool put_streamed(int fd, std::uint64_t size, const struct stat& st, const put_item& item);
 
   session& remote_;
   transfer_context& tc_;

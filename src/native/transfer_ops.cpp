@@ -112,6 +112,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   json head = proto::reply(id);
   head["size"] = file.size;
   head["offset"] = offset;
+  head["mtime"] = static_cast<std::int64_t>(file.st.st_mtim.tv_sec);
   head["body"] = n;
   out_ += proto::encode_frame(head);
   transfer_begin(path, false, file.size, offset);
@@ -215,6 +216,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   const auto algo = algo_field(f, why);
   const bool resume = f.boolean("resume", true);
   const auto digest = f.opt_str("digest");
+  const auto mtime = f.opt_u64("mtime", limits::max_mtime);
   if (!f.ok()) why = f.error();
   if (!path || !why.empty()) co_return co_await send_error(id, errc::bad_request, why);
   const bool inline_put = digest.has_value();
@@ -237,6 +239,7 @@ asio::awaitable<bool> native_session::on_put(std::uint64_t id, const json& req, 
   ur.size = size;
   ur.algo = algo;
   ur.resume = resume && !inline_put;
+  if (mtime) ur.mtime = static_cast<std::int64_t>(*mtime);
   std::unique_ptr<transfer::upload> up;
   const auto started = std::chrono::steady_clock::now();
   // A small file whose body came with its header (pipelined small files do)

@@ -11,6 +11,9 @@ inline constexpr std::size_t max_name = 255;            ///< one path component,
 inline constexpr std::size_t max_path = 4096;           ///< a whole client path, bytes
 inline constexpr std::size_t max_user_name = 32;
 inline constexpr std::uint64_t max_inline_body = 1 << 20;  ///< inline put bodies (issue 4)
+/// Largest `mtime` a put may carry: 9999-12-31T23:59:59Z, so any date a
+/// filesystem or a calendar prints fits; later ones are a client's bug.
+inline constexpr std::uint64_t max_mtime = 253402300799;
 inline constexpr std::uint16_t default_port = 9021;
 inline constexpr std::uint16_t default_ftp_port = 2121;
 inline constexpr int protocol_version = 1;

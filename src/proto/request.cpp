@@ -89,6 +89,16 @@ std::uint64_t fields::req_u64(std::string_view key) {
   return u64(key, 0);
 }
 
+std::optional<std::uint64_t> fields::opt_u64(std::string_view key, std::uint64_t max) {
+  const auto* v = find(key);
+  if (!v) return std::nullopt;
+  if (!is_u64(*v) || v->get<std::uint64_t>() > max) {
+    fail(key, "must be an unsigned integer of at most " + std::to_string(max));
+    return std::nullopt;
+  }
+  return v->get<std::uint64_t>();
+}
+
 bool fields::boolean(std::string_view key, bool def) {
   const auto* v = find(key);
   if (!v) return def;

@@ -34,6 +34,9 @@ class fields {
   std::optional<std::string> opt_str(std::string_view key);
   std::uint64_t u64(std::string_view key, std::uint64_t def);
   std::uint64_t req_u64(std::string_view key);
+  /// An optional unsigned integer of at most `max`: nullopt when missing,
+  /// an error when of another type or larger.
+  std::optional<std::uint64_t> opt_u64(std::string_view key, std::uint64_t max);
   bool boolean(std::string_view key, bool def);
   /// Non-null pointer to an array field, or nullptr (error if wrong type/required).
   const nlohmann::json* array(std::string_view key, bool required);

@@ -4,7 +4,9 @@
 
 #include "session/activity_log.hpp"
 #include "vfs/jail.hpp"
+#include "vfs/part_file.hpp"
 #include "vfs/quota_ledger.hpp"
+#include "vfs/virtual_path.hpp"
 
 namespace ferry::session {
 
@@ -65,12 +67,26 @@ errc make_dir(nav_state& st, std::string_view path, bool parents) {
 }
 
 errc remove_dir(nav_state& st, std::string_view path) {
-  const auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_dir(path, &c); });
+  auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_dir(path, &c); });
+  std::vector<std::string> targets;
+  if (e == errc::not_empty && st.locks != nullptr && vfs::part_targets(*st.jail, path, targets) == errc::ok) {
+    e = measured(st, [&](vfs::usage_change& c) {
+      for (const std::string& t : targets) {
+        const auto d = vfs::discard_part(*st.jail, *st.locks, vfs::join(path, t), &c);
+        if (d != errc::ok && d != errc::not_found) return errc::not_empty;
+      }
+      return st.jail->remove_dir(path, &c);
+    });
+  }
   return noted(st, "rmdir", e, {{"path", path}});
 }
 
 errc remove_file(nav_state& st, std::string_view path) {
-  const auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_file(path, &c); });
+  auto e = measured(st, [&](vfs::usage_change& c) { return st.jail->remove_file(path, &c); });
+  if ((e == errc::ok || e == errc::not_found) && st.locks != nullptr) {
+    const auto d = measured(st, [&](vfs::usage_change& c) { return vfs::discard_part(*st.jail, *st.locks, path, &c); });
+    if (e == errc::not_found && d == errc::ok) e = errc::ok;
+  }
   return noted(st, "rm", e, {{"path", path}});
 }
 

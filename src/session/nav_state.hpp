@@ -11,6 +11,7 @@
 namespace ferry::vfs {
 class dir_listing;
 class jail;
+class path_locks;
 class quota_ledger;
 }  // namespace ferry::vfs
 
@@ -22,6 +23,9 @@ struct nav_state {
   const vfs::jail* jail = nullptr;
   std::string cwd = "/";
   vfs::quota_ledger* quota = nullptr;  ///< the user's ledger (rm frees, quota reads)
+  /// The server's upload locks: rm and rmdir discard only part files no
+  /// upload holds (null: they leave part files alone).
+  vfs::path_locks* locks = nullptr;
   /// The home must be re-measured before the ledger is next used (set at
   /// login; done lazily so a login costs no walk of the home).
   bool quota_stale = false;
@@ -48,8 +52,13 @@ vfs::quota_ledger& fresh_quota(nav_state& st);
 /// one file each), so past the byte limit it is quota_exceeded and past the
 /// file-count limit too_many_files, and nothing is made.
 errc make_dir(nav_state& st, std::string_view path, bool parents);
+/// rmdir: a directory that holds nothing but part files of interrupted
+/// uploads (hidden from ls, so the user cannot remove them one by one) is
+/// removed with them, unless an upload is still writing one.
 errc remove_dir(nav_state& st, std::string_view path);
-/// rm: gives back the name and its charge.
+/// rm: gives back the name and its charge; an interrupted upload's part
+/// file of the same name goes too (rm of a name that only has one removes
+/// it), unless an upload is still writing it.
 errc remove_file(nav_state& st, std::string_view path);
 /// mv: never refused for quota (it adds no name); the directories it makes
 /// grow or shrink are charged.

@@ -31,6 +31,7 @@ login_refusal open_user_login(server_context& ctx, std::uint64_t session_id, con
   out.state->rate.set_rate(acct->rate);
   nav.jail = out.jail.get();
   nav.quota = out.state->quota.get();
+  nav.locks = ctx.locks.get();
   // Re-measure the home (lazily) when no other session of the user is live:
   // files may have changed behind the server's back (the ledger ignores this
   // while uploads are open).

@@ -16,6 +16,7 @@ errc upload::begin(const vfs::jail& jail, vfs::quota_ledger& quota, vfs::path_lo
   u->path_ = req.path;
   u->size_ = req.size;
   u->algo_ = req.algo;
+  u->mtime_ = req.mtime;
   u->quota_ = &quota;
 
   if (auto e = vfs::part_file::open(jail, req.path, u->part_); e != errc::ok) return e;
@@ -219,6 +220,9 @@ errc upload::commit(std::optional<std::string_view> expected, std::string& actua
     abort(true);
     return errc::quota_exceeded;
   }
+  // Before the digest is kept: its stamp includes the mtime. A time that
+  // cannot be set does not fail an upload whose bytes are verified.
+  if (mtime_) (void)part_.set_mtime(*mtime_);
   // The digest cache may take a block of its own (an xattr too big for the
   // inode, on ext4): charged as the disk holds it, but never the reason an
   // upload that fits is refused.

@@ -52,6 +52,9 @@ struct upload_request {
   /// holds `offset` bytes, so a stale part of an earlier upload never stands
   /// in for the target's content.
   bool seed_always = false;
+  /// The modification time (unix seconds) the committed file gets; nullopt
+  /// leaves the time of the last write.
+  std::optional<std::int64_t> mtime;
 };
 
 class upload {
@@ -122,6 +125,7 @@ class upload {
   std::uint64_t counted_ = 0;   ///< what the ledger charges for the part file now
   vfs::usage replaced_;         ///< the name a commit replaces, with its charge
   std::string algo_;
+  std::optional<std::int64_t> mtime_;
   std::unique_ptr<digest> digest_;
   vfs::path_locks::guard lock_;
   bool active_ = false;  ///< begin() succeeded: lock and reservation are ours

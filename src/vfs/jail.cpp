@@ -256,7 +256,8 @@ errc jail::remove_dir(std::string_view path, usage_change* change) const {
 errc jail::remove_file(std::string_view path, usage_change* change) const {
   if (path == "/") return errc::is_directory;
   // Deleting a live upload's part file would also free its charge twice in
-  // the quota ledger; abandoned ones are the admin's (docs/operations.md).
+  // the quota ledger; abandoned ones go through vfs::discard_part, which
+  // checks the upload lock first.
   if (reserved(path)) return errc::reserved_name;
   std::string leaf;
   unique_fd parent(open_parent(path, leaf));

@@ -1,6 +1,7 @@
 // Part-file operations over *at() calls.
 #include "vfs/part_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,11 @@ errc part_file::seed_from_target(std::uint64_t n) {
   return errc::ok;
 }
 
+errc part_file::set_mtime(std::int64_t unix_seconds) {
+  const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(unix_seconds), 0}};
+  return ::futimens(part_.get(), times) == 0 ? errc::ok : errc_from_errno(errno);
+}
+
 errc part_file::commit(usage_change* change) {
   usage gone;
   if (change != nullptr && replaced(gone) != errc::ok) gone = {};
@@ -136,6 +142,50 @@ void part_file::discard(usage_change* change) {
   if (::unlinkat(dir_.get(), part_leaf_.c_str(), 0) != 0) return;
   shrunk.done();
   if (change != nullptr) change->removed += gone;
+}
+
+errc discard_part(const jail& j, path_locks& locks, std::string_view path, usage_change* change) {
+  part_file p;
+  if (auto e = part_file::open(j, path, p); e != errc::ok) return e;
+  if (!p.exists()) return errc::not_found;
+  path_key key;
+  if (auto e = p.lock_key(key); e != errc::ok) return e;
+  // SECURITY: a live upload's part is never pulled from under it (its
+  // charge would also be given back twice).
+  const auto held = locks.try_lock(std::move(key));
+  if (!held) return errc::busy;
+  p.discard(change);
+  return errc::ok;
+}
+
+errc part_targets(const jail& j, std::string_view dir, std::vector<std::string>& out) {
+  out.clear();
+  const int fd = j.open_at(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return errc_from_errno(-fd);
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return errc_from_errno(errno);
+  }
+  constexpr std::string_view suffix = ".ferry-part";
+  errc result = errc::ok;
+  while (const dirent* de = ::readdir(d)) {
+    const std::string_view name = de->d_name;
+    if (name == "." || name == "..") continue;
+    if (!is_part_file(name) || name.size() <= 1 + suffix.size()) {
+      result = errc::not_empty;
+      break;
+    }
+    std::string target(name.substr(1, name.size() - 1 - suffix.size()));
+    if (part_name(target) != name) {  // a shortened name: its target is unknown
+      result = errc::not_empty;
+      break;
+    }
+    out.push_back(std::move(target));
+  }
+  ::closedir(d);
+  if (result != errc::ok) out.clear();
+  return result;
 }
 
 errc part_size(const jail& j, std::string_view path, std::uint64_t& out) {

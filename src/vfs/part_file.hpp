@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/errc.hpp"
 #include "vfs/disk_charge.hpp"
@@ -58,6 +59,10 @@ class part_file {
   /// REST/APPE without a part file). offset_beyond_end when the target is
   /// not a regular file of at least `n` bytes.
   errc seed_from_target(std::uint64_t n);
+  /// Sets the part file's modification time to `unix_seconds` (a put's
+  /// `mtime`: the client's file keeps its time on the server); the access
+  /// time is left alone.
+  errc set_mtime(std::int64_t unix_seconds);
   /// Renames the part over the target: the only way a part becomes visible.
   /// `change` (if given) gets what went: the target's name and charge, as
   /// they were just before, and the directory's change.
@@ -73,6 +78,17 @@ class part_file {
   std::string part_leaf_;
   bool created_ = false;
 };
+
+/// Deletes the part file of `path` that no upload is writing (its path lock
+/// is free): an interrupted upload's leftover, hidden from ls but charged.
+/// not_found when there is none, busy while an upload holds the lock.
+/// `change` (if given) gets its name and charge.
+errc discard_part(const jail& j, path_locks& locks, std::string_view path, usage_change* change);
+
+/// The names whose part files are all that directory `dir` holds, so that
+/// discarding those lets it be removed. not_empty when anything else is
+/// there (or a part name too long to tell its target: ".PREFIX~HASH16").
+errc part_targets(const jail& j, std::string_view dir, std::vector<std::string>& out);
 
 /// The length of the part file of `path` (FTP SIZE of an interrupted
 /// upload, so clients can continue it); not_found when there is none.

@@ -196,9 +196,9 @@ def test_tree_round_trip(server, local):
     bad = [k for k in expected if got[k] != expected[k]]
     assert not bad, f"get -r: {len(bad)} files differ, e.g. {bad[:5]}"
     print(f"1000 files: put -r {put_s:.2f} s, get -r {get_s:.2f} s")
-    # into an existing directory: the tree arrives under its own name
+    # into a directory spelled as one (DEST/): the tree arrives under its own name
     (home / "into").mkdir()
-    quiet_ok(ferry(server, local, "put", "-r", "tree/ü", "/into"), "put -r into a dir")
+    quiet_ok(ferry(server, local, "put", "-r", "tree/ü", "/into/"), "put -r into a dir")
     assert _snapshot(home / "into" / "ü") == {k[len("ü/"):]: v for k, v in expected.items()
                                               if k.startswith("ü/")}
 

@@ -214,8 +214,10 @@ TEST(ClientSession, UsageErrors) {
 
   EXPECT_EQ(h.run({"help"}), cmd_status::ok);
   EXPECT_NE(h.out.str().find("mkdir [-p] PATH..."), std::string::npos);
-  EXPECT_NE(h.out.str().find("get [-r] [--algo A] [--no-resume] [--progress] REMOTE [LOCAL]"),
+  EXPECT_NE(h.out.str().find("get [-r] [--force] [--algo A] [--no-resume] [--progress] REMOTE [LOCAL]"),
             std::string::npos);
+  EXPECT_NE(h.out.str().find("sync [--delete] [--dry-run|-n] [--force]"), std::string::npos);
+  EXPECT_NE(h.out.str().find("rm [-r] PATH..."), std::string::npos);
   EXPECT_NE(h.out.str().find("hash [--algo A] PATH"), std::string::npos);
   EXPECT_EQ(h.run({"help", "mv"}), cmd_status::ok);
   EXPECT_NE(h.out.str().find("mv FROM TO"), std::string::npos);

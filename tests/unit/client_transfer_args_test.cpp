@@ -87,6 +87,38 @@ TEST(TransferPaths, UsableName) {
   EXPECT_FALSE(usable_name(std::string("a\0b", 3)));
 }
 
+TEST(TransferArgs, ForceAndSyncOptions) {
+  std::string err;
+  const auto a = parse_transfer_args({"--force", "a"}, true, err);
+  ASSERT_TRUE(a) << err;
+  EXPECT_TRUE(a->force);
+  EXPECT_FALSE(a->delete_extra);
+  // --delete and --dry-run are sync's alone: a typo in get must not pass.
+  EXPECT_FALSE(parse_transfer_args({"--delete", "a"}, true, err));
+  EXPECT_FALSE(parse_transfer_args({"-n", "a"}, true, err));
+  const auto s = parse_transfer_args({"--delete", "-n", "--force", "a", "b"}, true, err, true);
+  ASSERT_TRUE(s) << err;
+  EXPECT_TRUE(s->delete_extra && s->dry_run && s->force);
+  const auto d = parse_transfer_args({"--dry-run", "a", "b"}, true, err, true);
+  ASSERT_TRUE(d) << err;
+  EXPECT_TRUE(d->dry_run);
+}
+
+TEST(TransferPaths, TreeRootIsDestUnlessSpelledAsADirectory) {
+  EXPECT_EQ(tree_root("copy", "src"), "copy");         // the copy itself, existing or not
+  EXPECT_EQ(tree_root("/up/copy", "src"), "/up/copy");
+  EXPECT_EQ(tree_root("into/", "src"), "into/src");    // spelled as a directory: into it
+  EXPECT_EQ(tree_root("/", "src"), "/src");
+  EXPECT_EQ(tree_root(".", "src"), "./src");
+  EXPECT_EQ(tree_root("a/..", "src"), "a/../src");
+  EXPECT_EQ(tree_root("", "src"), "src");               // no DEST: its name, here
+  EXPECT_EQ(tree_root("", ".."), "");                   // no usable name to give it
+  EXPECT_EQ(tree_root("x/", ""), "");
+  EXPECT_EQ(tree_root("named", ""), "named");
+  EXPECT_EQ(tree_root("d", "日本"), "d");
+  EXPECT_EQ(tree_root("d/", "日本"), "d/日本");
+}
+
 TEST(TransferPaths, JoinAndPart) {
   EXPECT_EQ(join_path("", "x"), "x");
   EXPECT_EQ(join_path("d", "x"), "d/x");

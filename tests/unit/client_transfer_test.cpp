@@ -135,11 +135,14 @@ class remote_files {
   std::string corrupt_digest_of;      ///< get of this path sends a wrong digest
   std::string drop_after_half_of;     ///< get of this path closes mid-body
   std::uint64_t offer_offset = 0;     ///< what a streamed put is told to resume from
+  int gets = 0;                       ///< get requests seen
+  int puts = 0;                       ///< put requests seen
 
   std::vector<frame> operator()(const frame& f) {
     const json& req = f.header;
     const std::string op = req.at("op");
     if (op == "get") {
+      ++gets;
       const std::string path = req.at("path");
       const auto it = files.find(path);
       if (it == files.end())
@@ -166,6 +169,7 @@ class remote_files {
       return {{reply(req, 200, {{"algo", algo}, {"digest", digest_of(it->second, algo.c_str())}}), ""}};
     }
     if (op == "mkdir") return {{reply(req, 200, {{"path", req.at("path")}}), ""}};
+    if (op == "put") ++puts;
     if (op == "put" && req.contains("digest")) {
       if (req.at("digest") != digest_of(f.body, req.value("algo", "xxh128").c_str()))
         return {{reply(req, 422, {{"error", "checksum_mismatch"}}), ""}};
@@ -381,6 +385,32 @@ TEST_F(ClientTransfer, PutTreeSkipsSymlinksAndPipelines) {
   EXPECT_EQ(store.files["/dst/sub/f149"], pattern(149));
   EXPECT_EQ(store.files.count("/dst/link"), 0U);
   EXPECT_NE(err_.str().find("skipping symbolic link"), std::string::npos) << err_.str();
+}
+
+TEST_F(ClientTransfer, SameSizeAndDigestIsNotSentUnlessForced) {
+  remote_files store;
+  store.files["/s"] = pattern(5000);
+  spit(dir_ / "s", pattern(5000));
+  cmd_status st;
+  run(store, {"put", (dir_ / "s").string(), "/s"}, st);
+  EXPECT_EQ(st, cmd_status::ok) << err_.str();
+  EXPECT_EQ(store.puts, 0);
+  EXPECT_NE(err_.str().find("not sent"), std::string::npos) << err_.str();
+  run(store, {"get", "/s", (dir_ / "s").string()}, st);
+  EXPECT_EQ(st, cmd_status::ok) << err_.str();
+  EXPECT_EQ(store.gets, 0);
+  run(store, {"put", "--force", (dir_ / "s").string(), "/s"}, st);
+  EXPECT_EQ(store.puts, 1);
+  run(store, {"get", "--force", "/s", (dir_ / "s").string()}, st);
+  EXPECT_EQ(store.gets, 1);
+  // same size, other bytes: sent
+  std::string other = pattern(5000);
+  other[0] = static_cast<char>(other[0] ^ 1);
+  spit(dir_ / "s", other);
+  run(store, {"put", (dir_ / "s").string(), "/s"}, st);
+  EXPECT_EQ(st, cmd_status::ok) << err_.str();
+  EXPECT_EQ(store.puts, 2);
+  EXPECT_EQ(store.files["/s"], other);
 }
 
 TEST_F(ClientTransfer, HashPrintsDigestAndPath) {
