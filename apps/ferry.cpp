@@ -1,4 +1,4 @@
-// ferry: the command-line client (DESIGN §3). A thin main: parse options with
+// ferry: the command-line client (ferry(1)). A thin main: parse options with
 // CLI11, leave everything after USER@HOST untouched for the command, and hand
 // over to ferry::client::run().
 #include <algorithm>

@@ -1,4 +1,4 @@
-// ferryd: the server binary. A thin main: parses the command line (DESIGN §3)
+// ferryd: the server binary. A thin main: parses the command line (ferryd(8))
 // and calls into src/server.
 #include <unistd.h>
 

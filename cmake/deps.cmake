@@ -1,4 +1,4 @@
-# Every dependency is a Debian 12 package found the standard way (DESIGN §6).
+# Every dependency is a Debian 12 package found the standard way (README, "Dependencies").
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(tomlplusplus REQUIRED)

@@ -1,7 +1,7 @@
 // Fuzz target: request validation (proto/request.hpp), fed a frame header's
 // JSON text as the codec hands it over (parsed, must be an object). The
 // envelope check and every typed field accessor are compared with a naive
-// reference written straight from DESIGN §2, and every reply built from what
+// reference written straight from docs/protocol.md, and every reply built from what
 // the request carried (an echoed id, a path in a message) must serialise.
 #include <cstdint>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-// The accounts file (DESIGN §4): ROOT/accounts.toml with one [users.NAME] table
+// The accounts file (docs/operations.md): ROOT/accounts.toml with one [users.NAME] table
 // per user. Saved atomically (temp file in the same directory, fsync, rename)
 // with mode 0600.
 #pragma once

@@ -1,6 +1,6 @@
 // The ferry program behind apps/ferry.cpp's option parsing: connect (TLS and
 // the server's certificate as dialer.hpp says), obtain the password, log in,
-// then run the shell, one command or a batch file (DESIGN §3). Everything it prints goes to stdout/stderr; it returns the
+// then run the shell, one command or a batch file (ferry(1)). Everything it prints goes to stdout/stderr; it returns the
 // process exit status.
 #pragma once
 #include <cstdint>

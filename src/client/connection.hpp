@@ -1,4 +1,4 @@
-// A blocking TCP connection to ferryd that speaks frames (DESIGN §2), in
+// A blocking TCP connection to ferryd that speaks frames (docs/protocol.md), in
 // clear or, after start_tls(), over TLS (OpenSSL on the same socket). The
 // client is a single-threaded command-line program, so plain POSIX sockets
 // are enough: requests go out in order (transfers batch and pipeline them)

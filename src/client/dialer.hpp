@@ -1,5 +1,5 @@
 // Getting a connection the session may log in on: TCP, then TLS as the
-// policy says (DESIGN §3: required unless the host is loopback, where it is
+// policy says (ferry(1): required unless the host is loopback, where it is
 // used when the server offers it), with the server's certificate verified
 // before anything is sent: its chain and name with --ca, else its pin in
 // known_hosts (trust on first use, host_trust.hpp).

@@ -1,4 +1,4 @@
-// exec: runs a command on the server and streams its output back (DESIGN §2
+// exec: runs a command on the server and streams its output back (docs/protocol.md
 // exec). stdout and stderr frames go to this program's stdout and stderr as
 // they arrive, byte for byte; with -i, local stdin goes to the command.
 // Ctrl-C sends the command SIGINT (a second one SIGKILL); the session stays.

@@ -1,4 +1,4 @@
-// One directory entry as the wire protocol describes it (DESIGN §2, ls/stat):
+// One directory entry as the wire protocol describes it (docs/protocol.md, ls/stat):
 // name, type, size, mtime, permission bits. Shared by remote listings, the
 // local listing of lls and the formatting helpers.
 #pragma once

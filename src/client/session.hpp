@@ -1,6 +1,6 @@
 // A logged-in conversation with ferryd: hello, SCRAM-SHA-256 login (over TLS
 // SCRAM-SHA-256-PLUS, bound to the channel), and one typed method per
-// navigation op of DESIGN §2. Requests get increasing ids and
+// navigation op of docs/protocol.md. Requests get increasing ids and
 // every reply's id is checked. The session keeps no remote cwd of its own:
 // paths go out as typed and the server resolves them; cwd() only remembers
 // what the server last reported, for the prompt.

@@ -1,4 +1,4 @@
-// Remote commands: the exec op (DESIGN §2). The command is prepared and
+// Remote commands: the exec op (docs/protocol.md). The command is prepared and
 // started on a filesystem worker (exec/spawn.hpp confines it); then three
 // coroutines share the session while it runs, joined with ||:
 //   exec_pump     the only writer: output frames as the pipes deliver them,

@@ -43,7 +43,7 @@ struct native_session::op_entry {
 namespace {
 
 using S = native_session;
-// Every op of the native protocol, once (DESIGN §2).
+// Every op of the native protocol, once (docs/protocol.md).
 constexpr std::array<native_session::op_entry, 20> ops{{
     {"hello", false, false, nullptr, &S::on_hello},
     {"auth", false, false, nullptr, &S::on_auth},

@@ -1,4 +1,4 @@
-// One native-protocol connection (DESIGN §2): reads frames, answers them in
+// One native-protocol connection (docs/protocol.md): reads frames, answers them in
 // order through one op table, batches pipelined replies. Built on the shared
 // session skeleton (watchdog, login, gate, pacing, xferlog); lives on one
 // io_context for its whole life, so its members need no locks.

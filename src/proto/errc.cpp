@@ -1,5 +1,5 @@
 // The errc table. Order of entries follows the enum. Several codes share a
-// wire error ("bad_request", "quota_exceeded": DESIGN §2 fixes the wire
+// wire error ("bad_request", "quota_exceeded": docs/protocol.md fixes the wire
 // strings): they differ in FTP code or message, which is why they are
 // separate rows.
 #include "proto/errc.hpp"

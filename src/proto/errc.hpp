@@ -1,6 +1,6 @@
 // ferry's error codes and the one table that turns each into a reply, for
 // both protocols: its native wire status and machine-readable error string
-// (DESIGN §2), its FTP reply code, and its message. Registered as a
+// (docs/protocol.md), its FTP reply code, and its message. Registered as a
 // std::error_code category so I/O code can carry them as values.
 #pragma once
 #include <string>

@@ -1,4 +1,4 @@
-// Frame codec (DESIGN §2): u32 big-endian N, N bytes of UTF-8 JSON object,
+// Frame codec (docs/protocol.md): u32 big-endian N, N bytes of UTF-8 JSON object,
 // then header["body"] raw bytes. Pure: no I/O. The decoder is incremental so a
 // frame may arrive one byte at a time or many frames in one read, and it checks
 // N before buffering a single header byte.

@@ -1,4 +1,4 @@
-// Lowercase hex, as digests travel on the wire (DESIGN §2) and are kept in
+// Lowercase hex, as digests travel on the wire (docs/protocol.md) and are kept in
 // their xattr as raw bytes (vfs/digest_cache.hpp).
 #pragma once
 #include <optional>

@@ -6,7 +6,7 @@
 
 namespace ferry::limits {
 
-inline constexpr std::uint32_t max_header = 65536;      ///< DESIGN §2: 1 <= N <= 65536
+inline constexpr std::uint32_t max_header = 65536;      ///< docs/protocol.md: 1 <= N <= 65536
 inline constexpr std::size_t max_name = 255;            ///< one path component, bytes
 inline constexpr std::size_t max_path = 4096;           ///< a whole client path, bytes
 inline constexpr std::size_t max_user_name = 32;

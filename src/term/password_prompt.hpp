@@ -1,4 +1,4 @@
-// Where the password comes from (DESIGN §3): --password-stdin, else the
+// Where the password comes from (ferry(1)): --password-stdin, else the
 // FERRY_PASSWORD environment variable, else a no-echo prompt on /dev/tty.
 // Never argv. Used by both apps (ferry logs in, ferryd sets passwords), so
 // it is its own small library. Failures return nullopt and set `error`.
@@ -20,7 +20,7 @@ std::optional<std::string> read_password_line_from_stdin(std::string& error);
 /// did not see echoed. Fails when there is no terminal.
 std::optional<std::string> prompt_password_on_tty(const std::string& prompt, std::string& error);
 
-/// The precedence of DESIGN §3. `prompt` is used only for the tty prompt.
+/// The precedence ferry(1) documents. `prompt` is used only for the tty prompt.
 std::optional<std::string> obtain_password(bool from_stdin, const std::string& prompt, std::string& error);
 
 }  // namespace ferry::term

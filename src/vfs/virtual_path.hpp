@@ -51,7 +51,7 @@ bool is_part_file(std::string_view name);
 /// True when any component of the normalized path is a part-file name.
 bool has_part_component(std::string_view normalized);
 
-/// ".NAME.ferry-part" for "NAME" (DESIGN §4): the one place it is spelled.
+/// ".NAME.ferry-part" for "NAME" (docs/operations.md): the one place it is spelled.
 /// Where that would pass 255 bytes (NAME of 244-255 bytes):
 /// ".PREFIX~HASH16.ferry-part", PREFIX the name cut to fit.
 std::string part_name(std::string_view leaf);

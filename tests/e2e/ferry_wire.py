@@ -1,4 +1,4 @@
-"""Wire helpers for the ferry end-to-end tests (DESIGN §2).
+"""Wire helpers for the ferry end-to-end tests (docs/protocol.md).
 
 A frame is a u32 big-endian length N, N bytes of UTF-8 JSON object, then
 header["body"] raw bytes. This module has a minimal blocking client (`Conn`)
@@ -188,7 +188,7 @@ class Conn:
                 f"server signature did not verify: {final!r}")
         return final
 
-    # -- transfers (DESIGN §2: get, put, data, commit, inline put)
+    # -- transfers (docs/protocol.md: get, put, data, commit, inline put)
     def send_stream(self, header, data, chunk=1 << 20):
         """Sends one frame whose body is `data` (bytes-like, may be large),
         written in `chunk`-sized pieces. header["body"] is set to len(data)."""

@@ -1,4 +1,4 @@
-"""The real `ferry` client (DESIGN §3): one-shot commands and batch files,
+"""The real `ferry` client (ferry(1)): one-shot commands and batch files,
 exit statuses (0 ok, 1 failed command, 2 usage error), one-line errors on
 stderr, and the effect of each command on the server's real filesystem."""
 

@@ -1,4 +1,4 @@
-"""Many concurrent sessions (DESIGN §1 "concurrency"): 200 sessions of one
+"""Many concurrent sessions (docs/architecture.md): 200 sessions of one
 user (no session limit) are all open at the same time and each runs a
 navigation script without a single error."""
 

@@ -1,4 +1,4 @@
-"""The jail (DESIGN §1 "jail"): chroot semantics for every path a client can
+"""The jail (docs/security.md): chroot semantics for every path a client can
 send. `..` at `/` stays at `/`, symlink targets resolve inside the home,
 nothing outside the home is read, listed, created, moved or removed, and
 malformed names are refused. The autouse fixture in conftest checks that no

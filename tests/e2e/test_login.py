@@ -1,5 +1,5 @@
 """hello, SCRAM-SHA-256 login, unknown users, throttling, session limits, bye
-(DESIGN §2 "Session")."""
+(docs/protocol.md §5-6)."""
 
 import base64
 import time
@@ -115,7 +115,7 @@ def test_unknown_user_indistinguishable(server):
 
 
 def test_failed_logins_are_throttled_per_address(server):
-    """DESIGN §1: failed logins are throttled per client address. Four failures
+    """docs/security.md: failed logins are throttled per client address. Four failures
     in a row from one address take noticeably longer than the first; another
     address is not slowed down."""
     times = []

@@ -1,4 +1,4 @@
-"""Navigation ops over the raw protocol (DESIGN §2 table): pwd, cd, ls, stat,
+"""Navigation ops over the raw protocol (docs/protocol.md §8): pwd, cd, ls, stat,
 mkdir, rmdir, rm, mv, quota, checked against the real filesystem."""
 
 import os

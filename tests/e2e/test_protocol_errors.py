@@ -1,4 +1,4 @@
-"""Malformed frames and requests (DESIGN §2): bad frames get 400 bad_request and
+"""Malformed frames and requests (docs/protocol.md): bad frames get 400 bad_request and
 the connection is closed; bad requests inside good frames get 400 and the
 connection lives on. Either way every other session keeps working."""
 

@@ -1,5 +1,5 @@
 """Checks the tests' own SCRAM-SHA-256 client and frame encoder without a
-server: the RFC 7677 section 3 test vector, and the frame layout of DESIGN §2."""
+server: the RFC 7677 section 3 test vector, and the frame layout of docs/protocol.md."""
 
 import struct
 

@@ -1,4 +1,4 @@
-"""Transfers over the raw protocol (DESIGN §2, docs/protocol.md "Transfers"):
+"""Transfers over the raw protocol (docs/protocol.md "Transfers"):
 get, put (offset step + data + commit), inline put, hash, resume from part
 files, atomic replacement, one writer per path, the transfer log. Every check
 is against real bytes on disk in the user's home under the server root."""

@@ -33,9 +33,9 @@ TEST(ClientCompletion, Split) {
 
 TEST(ClientCompletion, Names) {
   const std::vector<file_entry> entries{
-      {"docs", entry_type::dir, 0, 0, 0755},  {"dog.txt", entry_type::file, 0, 0, 0644},
-      {"a b", entry_type::file, 0, 0, 0644},  {".hidden", entry_type::file, 0, 0, 0644},
-      {".cfg", entry_type::dir, 0, 0, 0755},  {"link", entry_type::link, 0, 0, 0777},
+      {"docs", entry_type::dir, 0, 0, 0755, ""},  {"dog.txt", entry_type::file, 0, 0, 0644, ""},
+      {"a b", entry_type::file, 0, 0, 0644, ""},  {".hidden", entry_type::file, 0, 0, 0644, ""},
+      {".cfg", entry_type::dir, 0, 0, 0755, ""},  {"link", entry_type::link, 0, 0, 0777, ""},
   };
   EXPECT_EQ(complete_names(split_for_completion("do"), entries), (strings{"docs/", "dog.txt"}));
   EXPECT_EQ(complete_names(split_for_completion("x/doc"), entries), (strings{"x/docs/"}));

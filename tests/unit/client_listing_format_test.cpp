@@ -72,23 +72,23 @@ TEST_F(ClientListingFormat, Printable) {
 }
 
 TEST_F(ClientListingFormat, LongEntry) {
-  file_entry f{"file.bin", entry_type::file, 4321, t_2026_11_23_1405, 0640};
+  file_entry f{"file.bin", entry_type::file, 4321, t_2026_11_23_1405, 0640, ""};
   EXPECT_EQ(format_long_entry(f),
             "-rw-r-----    4.2 KiB         4321 2026-11-23 14:05 file.bin");
-  file_entry d{"dir", entry_type::dir, 4096, t_2026_11_23_1405, 0755};
+  file_entry d{"dir", entry_type::dir, 4096, t_2026_11_23_1405, 0755, ""};
   EXPECT_EQ(format_long_entry(d),
             "drwxr-xr-x    4.0 KiB         4096 2026-11-23 14:05 dir");
-  file_entry small{"a b", entry_type::file, 5, t_2026_11_23_1405, 0600};
+  file_entry small{"a b", entry_type::file, 5, t_2026_11_23_1405, 0600, ""};
   const auto line = format_long_entry(small);
   EXPECT_EQ(line, "-rw-------        5 B            5 2026-11-23 14:05 a b");
   // Columns line up whatever the size.
   EXPECT_EQ(line.find("2026"), format_long_entry(f).find("2026"));
-  file_entry evil{"x\ny", entry_type::file, 0, 0, 0};
+  file_entry evil{"x\ny", entry_type::file, 0, 0, 0, ""};
   EXPECT_EQ(format_long_entry(evil).find('\n'), std::string::npos);
 }
 
 TEST_F(ClientListingFormat, Stat) {
-  file_entry f{"notes.txt", entry_type::file, 1234, t_2026_11_23_1405 + 9, 0644};
+  file_entry f{"notes.txt", entry_type::file, 1234, t_2026_11_23_1405 + 9, 0644, ""};
   const auto lines = format_stat(f, "ignored");
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0], "name:     notes.txt");
@@ -96,7 +96,7 @@ TEST_F(ClientListingFormat, Stat) {
   EXPECT_EQ(lines[2], "size:     1234 bytes (1.2 KiB)");
   EXPECT_EQ(lines[3], "mode:     0644 (-rw-r--r--)");
   EXPECT_EQ(lines[4], "modified: 2026-11-23 14:05:09");
-  file_entry root{"", entry_type::dir, 0, 0, 0755};
+  file_entry root{"", entry_type::dir, 0, 0, 0755, ""};
   EXPECT_EQ(format_stat(root, "/")[0], "name:     /");
 }
 
