@@ -5,6 +5,7 @@
 
 #include <editline/readline.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -259,6 +260,12 @@ int shell::run() {
       continue;
     }
     if (t.words.empty()) continue;
+    // The server may have closed the session while the prompt waited (idle
+    // timeout, a restart): start a new one first, so the command runs.
+    if (server_hung_up() && !log_in_again("the server had closed the session; logged in again")) {
+      status = 1;
+      break;
+    }
     cmd_status s;
     bool cancelled = false;
     {
@@ -275,7 +282,8 @@ int shell::run() {
       continue;
     }
     if (s == cmd_status::quit) break;
-    if (s == cmd_status::fatal && !log_in_again()) {
+    if (s == cmd_status::fatal &&
+        !log_in_again("logged in again; that command did not complete: run it again")) {
       status = 1;
       break;
     }
@@ -284,7 +292,15 @@ int shell::run() {
   return status;
 }
 
-bool shell::log_in_again() {
+bool shell::server_hung_up() {
+  // Nothing is asked at the prompt, so anything readable is the server's
+  // goodbye (an id-0 frame, then end of stream) or the end itself.
+  if (!remote_.alive()) return true;
+  pollfd p{remote_.wire().fd(), POLLIN, 0};
+  return remote_.wire().pending() || (::poll(&p, 1, 0) == 1 && p.revents != 0);
+}
+
+bool shell::log_in_again(const char* done) {
   // The server closed the session (idle timeout, a restart, an operator's
   // kick) or the network failed: the command said so; the shell goes on over
   // a new connection if the server takes one.
@@ -293,7 +309,7 @@ bool shell::log_in_again() {
     err_ << "ferry: cannot log in again: " << r.error().text << '\n';
     return false;
   }
-  err_ << "ferry: logged in again" << '\n';
+  err_ << "ferry: " << done << '\n';
   if (!notice.empty()) err_ << "ferry: " << notice << '\n';
   return true;
 }

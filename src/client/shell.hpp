@@ -32,9 +32,12 @@ class shell {
   /// After a Ctrl-C cancelled a command: says what to do, reconnects if the
   /// socket was cut. False when the session cannot go on.
   bool resume_after_interrupt(const std::string& command);
-  /// After the connection was lost: a new one, same user and directory.
-  /// False when the server does not take it.
-  bool log_in_again();
+  /// After the connection was lost: a new one, same user and directory;
+  /// says `done` when it worked. False when the server does not take it.
+  bool log_in_again(const char* done);
+  /// True when the server closed the connection (or said something
+  /// unasked) while the prompt waited.
+  bool server_hung_up();
 
   session& remote_;
   std::ostream& out_;

@@ -72,6 +72,20 @@ result<tree_listing> list_target(command_context& ctx, const tree_copy_job& job)
   return tree;
 }
 
+/// Whether DEST itself (not what it leads to) is a symbolic link.
+result<bool> target_is_symlink(command_context& ctx, const tree_copy_job& job) {
+  if (job.direction == copy_direction::download) {
+    struct stat st {};
+    return ::lstat(job.target.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+  }
+  auto st = ctx.remote.stat(job.target);
+  if (!st) {
+    if (st.error().fatal) return st.error();
+    return false;
+  }
+  return st->type == entry_type::link;
+}
+
 /// The candidates whose digests agree on both sides.
 result<std::set<std::string>> same_files(command_context& ctx, const tree_copy_job& job,
                                          const std::vector<std::string>& candidates,
@@ -197,6 +211,20 @@ cmd_status copy_tree(command_context& ctx, transfer_context& tc, const tree_copy
     tc.note("not removing anything: the source could not be read completely");
     opt.delete_extra = false;
   }
+  // SECURITY: a DEST that is a symlink may lead anywhere in the home (even
+  // to "/"): --delete would empty what it points to. Name the directory.
+  if (opt.delete_extra) {
+    auto link = target_is_symlink(ctx, job);
+    if (!link) {
+      tc.fail(job.verb + " " + job.target, link.error());
+      return tc.status();
+    }
+    if (*link) {
+      tc.fail(job.verb + " " + job.target,
+              refused("is a symbolic link; --delete needs the directory itself"));
+      return tc.status();
+    }
+  }
   const auto src_nodes = nodes_of(*source, false);
   const auto dst_nodes = nodes_of(*target, true);
   auto same = same_files(ctx, job, digest_candidates(src_nodes, dst_nodes, opt.force), a.algo);
@@ -217,9 +245,14 @@ cmd_status copy_tree(command_context& ctx, transfer_context& tc, const tree_copy
   if (down) download(ctx, tc, job, plan);
   else upload(ctx, tc, job, plan);
 
-  if (job.verb == "sync") {
+  if (job.verb == "sync" && tc.status() == cmd_status::ok) {
     ctx.out << "sync: " << plan.sends.size() << " file(s) sent (" << format_size(bytes_of(plan.sends))
             << "), " << plan.up_to_date.size() << " up to date, " << removed << " removed\n";
+  } else if (job.verb == "sync" && tc.status() == cmd_status::failed) {
+    // Not a count of what was sent: some of the planned sends did not land.
+    ctx.out << "sync: not complete (see the errors above): " << plan.sends.size()
+            << " file(s) were to be sent, " << plan.up_to_date.size() << " up to date, " << removed
+            << " removed; run it again to finish\n";
   } else if (!plan.up_to_date.empty() && tc.status() != cmd_status::fatal) {
     tc.note(std::to_string(plan.up_to_date.size()) +
             " file(s) already there with the same size and digest, not sent (--force sends them)");

@@ -186,3 +186,40 @@ def test_sync_and_rm_r_in_the_interactive_shell(server, local):
         sh.close(force=True)
     assert not (home / "sh").exists()
     assert snapshot(local / "sh") == expected
+
+
+def test_sync_delete_refuses_a_destination_that_is_a_symlink(server, local):
+    """A DEST symlink may lead to "/": --delete through it would empty the
+    home. Both sides refuse; without --delete the link is followed as before."""
+    home = server.clean_home("demo")
+    (home / "keep").mkdir()
+    (home / "keep" / "precious.txt").write_text("x")
+    os.symlink("/", home / "homelink")
+    src = local / "src"
+    src.mkdir()
+    (src / "only.txt").write_text("y")
+    r = ferry(server, local, "sync", "--delete", "src", ":homelink")
+    assert r.returncode == 1 and "symbolic link" in r.stderr, r
+    assert (home / "keep" / "precious.txt").exists()
+
+    mine = local / "mine"
+    mine.mkdir()
+    (mine / "own.txt").write_text("z")
+    os.symlink(str(mine), local / "mylink")
+    (home / "remote_src").mkdir()
+    r = ferry(server, local, "sync", "--delete", ":remote_src", "mylink")
+    assert r.returncode == 1 and "symbolic link" in r.stderr, r
+    assert (mine / "own.txt").exists()
+
+
+def test_sync_that_fails_part_way_does_not_claim_it_sent_everything(server, local):
+    server.clean_home("quser")  # 100 MiB quota
+    src = local / "big"
+    src.mkdir()
+    for i in range(3):
+        (src / f"f{i}.bin").write_bytes(os.urandom(45 * MiB))
+    r = ferry(server, local, "sync", "big", ":big", user="quser")
+    assert r.returncode == 1, r
+    assert "quota exceeded" in r.stderr, r
+    assert "file(s) sent" not in r.stdout and "not complete" in r.stdout, r.stdout
+    server.clean_home("quser")
