@@ -15,7 +15,14 @@
 namespace ferry::client {
 namespace {
 
+// Errors name the file the user asked for, never the part file beside it
+// (an internal name); a missing directory is said in words.
 failure os_error(std::string_view doing, const std::string& path, int err) {
+  if (err == ENOENT) {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    return refused(std::string(doing) + " " + path + ": the directory " + dir + " does not exist");
+  }
   return refused(std::string(doing) + " " + path + ": " + std::strerror(err));
 }
 
@@ -38,7 +45,7 @@ result<> part_file::open(const std::string& target, std::uint64_t keep) {
   int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
   if (keep == 0) flags |= O_TRUNC;
   fd_ = ::open(path_.c_str(), flags, 0666);
-  if (fd_ < 0) return os_error("cannot write", path_, errno);
+  if (fd_ < 0) return os_error("cannot write", target_, errno);
   if (keep > 0) {
     // The part may be longer than what the server agreed to resume from.
     if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0 ||
@@ -46,7 +53,7 @@ result<> part_file::open(const std::string& target, std::uint64_t keep) {
       const int err = errno;
       ::close(fd_);
       fd_ = -1;
-      return os_error("cannot write", path_, err);
+      return os_error("cannot write", target_, err);
     }
   }
   return {};
@@ -54,7 +61,8 @@ result<> part_file::open(const std::string& target, std::uint64_t keep) {
 
 result<> part_file::hash_kept(transfer::digest& d) {
   if (!transfer::digest_fd_range(fd_, kept_, d))
-    return refused("cannot read " + path_ + ": " + (errno != 0 ? std::strerror(errno) : "file shrank"));
+    return refused("cannot read what arrived of " + target_ + ": " +
+                   (errno != 0 ? std::strerror(errno) : "file shrank"));
   return {};
 }
 
@@ -63,7 +71,7 @@ result<> part_file::write(std::string_view bytes) {
     const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return os_error("cannot write", path_, errno);
+      return os_error("cannot write", target_, errno);
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -80,7 +88,7 @@ result<> part_file::commit(std::optional<std::int64_t> mtime) {
   if (::close(fd) != 0) {
     const int err = errno;
     ::unlink(path_.c_str());
-    return os_error("cannot write", path_, err);
+    return os_error("cannot write", target_, err);
   }
   // A verified part that cannot take the target's place stays: the next get
   // resumes at its full length and only checks it again.

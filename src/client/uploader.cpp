@@ -64,6 +64,15 @@ class fd_closer {
 // An inline put's body is read into the same buffer as a streamed chunk.
 static_assert(tuning::max_send_chunk >= limits::max_inline_body);
 
+/// A put's refusal in words: `not_found` there means the remote directory
+/// is missing (the file itself is being created).
+std::string put_refusal_text(const json& reply, const std::string& remote) {
+  if (reply.value("error", "") != "not_found") return reply_text(reply);
+  const auto slash = remote.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : remote.substr(0, slash);
+  return "the remote directory " + dir + " does not exist";
+}
+
 uploader::uploader(session& remote, transfer_context& tc)
     : remote_(remote),
       tc_(tc),
@@ -77,7 +86,7 @@ bool uploader::mkdir(const std::string& remote_dir) {
   const std::uint64_t id = remote_.new_id();
   out_ += proto::encode_frame(
       json{{"op", "mkdir"}, {"id", id}, {"path", remote_dir}, {"parents", true}});
-  queue_.push_back(pending{id, true, "mkdir " + remote_dir, {}, 0, 0});
+  queue_.push_back(pending{id, true, "mkdir " + remote_dir, {}, 0, 0, remote_dir});
   return true;
 }
 
@@ -120,7 +129,7 @@ bool uploader::add(const put_item& item) {
   out_ += proto::encode_frame(put);
   out_.append(buf_.get(), got);
   queued_bytes_ += got;
-  queue_.push_back(pending{id, false, remote_what(item), item.local, got, tc_.meter().now()});
+  queue_.push_back(pending{id, false, remote_what(item), item.local, got, tc_.meter().now(), item.remote});
   if (out_.size() >= tuning::send_batch) return flush();
   return true;
 }
@@ -173,7 +182,7 @@ bool uploader::receive_one() {
       }
       over_quota_ = true;
     }
-    return tc_.fail(p.what, refused(reply_text(reply)));
+    return tc_.fail(p.what, refused(p.is_mkdir ? reply_text(reply) : put_refusal_text(reply, p.remote)));
   }
   if (!p.is_mkdir) tc_.meter().done(p.name, p.size, p.size, tc_.meter().now() - p.queued_at);
   return true;
@@ -211,7 +220,7 @@ bool uploader::put_streamed(int fd, std::uint64_t size, const struct stat& st, c
   }
   if (reply.value("status", 0) >= 300) {
     if (reply.value("error", "") == "quota_exceeded") over_quota_ = true;
-    return tc_.fail(what, refused(reply_text(reply)));
+    return tc_.fail(what, refused(put_refusal_text(reply, item.remote)));
   }
   const auto off = reply.find("offset");
   const std::uint64_t offset =

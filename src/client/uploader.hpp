@@ -52,6 +52,7 @@ class uploader {
     std::string name;      ///< for the summary line
     std::uint64_t size;
     double queued_at;
+    std::string remote;    ///< the remote path (mkdir: the directory)
   };
 
   bool make_room(std::uint64_t bytes);

@@ -62,3 +62,23 @@ def test_v_echoes_each_command_before_it_runs(server, tmp_path):
                   cwd=tmp_path)
     assert r.returncode == 0, r
     assert r.stdout.splitlines() == ["ferry> mkdir v_one", "ferry> pwd", "/"], r.stdout
+
+
+def test_transfer_errors_name_what_the_user_asked_for(server, tmp_path):
+    """Never an internal name (the .NAME.ferry-part beside a target): a
+    missing directory is said in words, on either side; get of a directory
+    suggests -r."""
+    home = server.clean_home("demo")
+    (home / "f.txt").write_text("hi")
+    (home / "d").mkdir()
+    r = ferry(server, "get", "f.txt", "no_such_dir/x", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("ferry: get f.txt: cannot write no_such_dir/x: "
+                                "the directory no_such_dir does not exist"), r.stderr
+    assert "ferry-part" not in r.stderr
+    (tmp_path / "up.txt").write_text("up")
+    r = ferry(server, "put", "up.txt", "/nope/x", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("the remote directory /nope does not exist"), r.stderr
+    r = ferry(server, "get", "d", cwd=tmp_path)
+    assert r.returncode == 1 and "use get -r" in r.stderr, r.stderr
