@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include <asio/awaitable.hpp>
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
@@ -47,13 +48,17 @@ class fs_workers {
   asio::awaitable<std::invoke_result_t<F&>> run(F f) {
     using result = std::invoke_result_t<F&>;
     ++busy_;
+    // No cancellation slot: the caller's (a `||` with a timer, emitted on its
+    // own loop) must not reach into a coroutine running on a worker thread
+    // (a data race TSan saw); `f` cannot be interrupted anyway, so the
+    // caller waits for it whatever happens.
     co_return co_await asio::co_spawn(
         pool_,
         [&f, this]() -> asio::awaitable<result> {
           const busy_guard counted{busy_};
           co_return f();
         },
-        asio::use_awaitable);
+        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
   }
 
   /// The same, counted against `key` (a user): at most per_key() calls of
