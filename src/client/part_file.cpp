@@ -18,11 +18,8 @@ namespace {
 // Errors name the file the user asked for, never the part file beside it
 // (an internal name); a missing directory is said in words.
 failure os_error(std::string_view doing, const std::string& path, int err) {
-  if (err == ENOENT) {
-    const auto slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    return refused(std::string(doing) + " " + path + ": the directory " + dir + " does not exist");
-  }
+  if (err == ENOENT)
+    return refused(std::string(doing) + " " + path + ": the directory " + dir_name(path) + " does not exist");
   return refused(std::string(doing) + " " + path + ": " + std::strerror(err));
 }
 

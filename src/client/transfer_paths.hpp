@@ -12,6 +12,9 @@ namespace ferry::client {
 /// "/" and "" -> "". "." and ".." come back as they are (see usable_name).
 std::string base_name(std::string_view path);
 
+/// The directory part of a file path: "a/b" -> "a", "/x" -> "/", "x" -> ".".
+std::string dir_name(std::string_view path);
+
 /// SECURITY: a single component that can be created inside a directory
 /// without escaping it: not empty, not "." or "..", no '/' and no NUL. Names
 /// from a server's listing go through this before they touch the local disk.

@@ -14,6 +14,7 @@
 
 #include "client/session.hpp"
 #include "client/transfer_context.hpp"
+#include "client/transfer_paths.hpp"
 #include "proto/frame.hpp"
 #include "proto/limits.hpp"
 #include "transfer/digest.hpp"
@@ -68,9 +69,7 @@ static_assert(tuning::max_send_chunk >= limits::max_inline_body);
 /// is missing (the file itself is being created).
 std::string put_refusal_text(const json& reply, const std::string& remote) {
   if (reply.value("error", "") != "not_found") return reply_text(reply);
-  const auto slash = remote.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : remote.substr(0, slash);
-  return "the remote directory " + dir + " does not exist";
+  return "the remote directory " + dir_name(remote) + " does not exist";
 }
 
 uploader::uploader(session& remote, transfer_context& tc)

@@ -12,14 +12,7 @@ import pytest
 
 from ferry_wire import digest_of
 from transfer_util import MiB, wait_for, xferlog_lines
-from tree_util import ferry, inodes, kill_when, make_tree, ok, part_files, size_at_least, snapshot, spawn
-
-
-@pytest.fixture
-def local(tmp_path):
-    d = tmp_path / "local"
-    d.mkdir()
-    return d
+from tree_util import local, ferry, inodes, kill_when, make_tree, ok, part_files, size_at_least, snapshot, spawn
 
 
 # ---------------------------------------------------------------- tree landing + resume

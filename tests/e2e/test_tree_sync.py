@@ -8,14 +8,7 @@ import pytest
 
 from conftest import FERRY, run_ferry
 from transfer_util import MiB, wait_for, xferlog_lines
-from tree_util import ferry, inodes, make_tree, ok, part_files, snapshot, used
-
-
-@pytest.fixture
-def local(tmp_path):
-    d = tmp_path / "local"
-    d.mkdir()
-    return d
+from tree_util import local, ferry, inodes, make_tree, ok, part_files, snapshot, used
 
 
 # ---------------------------------------------------------------- sync

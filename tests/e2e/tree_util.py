@@ -7,8 +7,18 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import FERRY, run_ferry
 from transfer_util import MiB
+
+
+@pytest.fixture
+def local(tmp_path):
+    """A per-test local directory the client runs in."""
+    d = tmp_path / "local"
+    d.mkdir()
+    return d
 
 
 def ferry(server, local, *args, user="demo", timeout=120):
