@@ -7,7 +7,11 @@
 //   - receivers that discard (recv into a 1 MiB buffer, plain or
 //     MSG_WAITALL): the download limit;
 //   - receivers that write to a file in /tmp (recv+write with a 1 MiB buffer,
-//     plain or MSG_WAITALL; splice socket->pipe->file): the upload limit.
+//     plain or MSG_WAITALL; splice socket->pipe->file): the upload limit;
+//   - the same file receivers computing xxh128 as the server must for an
+//     upload: in the receive loop (recv+hash+write), or after splicing the
+//     whole body to the file, by reading it back from the page cache
+//     (splice+hash-after): which of the two ferryd should use.
 // Each measurement is repeated (best of N) because the machine is noisy.
 //
 // Usage: tcp_limit_bench FILE [--reps N] [--tmpdir DIR] [--quick] [--verify] [--threads]
@@ -18,6 +22,7 @@
 //   LIMIT download_MBps=... upload_MBps=... best_download_path=... best_upload_path=...
 //         upload_recv_write_MBps=...  (best with a recv+write receiver: data
 //         through user space, where a digest can be computed in the same pass)
+//   UPLOAD_HASHED recv_hash_write_MBps=... splice_then_hash_MBps=... faster=...
 //
 // Not a test; plain POSIX; the receiver is a forked child (or a thread).
 
@@ -31,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -41,6 +47,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "transfer/digest.hpp"
 
 namespace {
 
@@ -235,6 +243,50 @@ std::uint64_t recv_splice_file(int s, const std::string& path) {
   return total;
 }
 
+// The server's upload work with the digest it must check: hashed as received.
+std::uint64_t recv_hash_write(int s, const std::string& path) {
+  int fd = open_sink(path);
+  auto d = ferry::transfer::digest::make("xxh128");
+  std::vector<char> buf(MiB);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::recv(s, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("recv");
+    }
+    if (n == 0) break;
+    d->update(buf.data(), static_cast<std::size_t>(n));
+    write_all(fd, buf.data(), static_cast<std::size_t>(n));
+    total += static_cast<std::uint64_t>(n);
+  }
+  (void)d->hex();
+  ::close(fd);
+  return total;
+}
+
+// The other way: the body goes socket -> pipe -> file in the kernel, and the
+// part file is hashed afterwards from the page cache.
+std::uint64_t splice_then_hash(int s, const std::string& path) {
+  const auto total = recv_splice_file(s, path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("open sink for hashing");
+  auto d = ferry::transfer::digest::make("xxh128");
+  std::vector<char> buf(MiB);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("read sink");
+    }
+    if (n == 0) break;
+    d->update(buf.data(), static_cast<std::size_t>(n));
+  }
+  (void)d->hex();
+  ::close(fd);
+  return total;
+}
+
 // ---- one run -----------------------------------------------------------------
 
 bool g_threads = false;  // --threads: receiver in a thread instead of a child process
@@ -419,7 +471,10 @@ int main(int argc, char** argv) {
       {"recv+write-file", true, [&](int s) { return recv_write(s, sink_path, 0); }},
       {"recv-waitall+write", true, [&](int s) { return recv_write(s, sink_path, MSG_WAITALL); }},
       {"splice-to-file", true, [&](int s) { return recv_splice_file(s, sink_path); }},
+      {"recv+hash+write", true, [&](int s) { return recv_hash_write(s, sink_path); }},
+      {"splice+hash-after", true, [&](int s) { return splice_then_hash(s, sink_path); }},
   };
+  double hashed_recv = 0, hashed_splice = 0;
 
   std::printf("tcp_limit_bench: %s, %.3f GB, best of %d, loopback 127.0.0.1, receiver in a %s\n",
               file.c_str(), static_cast<double>(size) / 1e9, reps, g_threads ? "thread" : "child process");
@@ -451,7 +506,11 @@ int main(int argc, char** argv) {
                   runs.c_str());
       std::fflush(stdout);
       std::string path = snd.name + "->" + sink.name;
-      if (sink.to_file) {
+      if (sink.name == "recv+hash+write") {
+        hashed_recv = std::max(hashed_recv, best);
+      } else if (sink.name == "splice+hash-after") {
+        hashed_splice = std::max(hashed_splice, best);
+      } else if (sink.to_file) {
         if (sink.name != "splice-to-file" && best > best_up_copy) best_up_copy = best;
         if (best > best_up) {
           best_up = best;
@@ -472,5 +531,7 @@ int main(int argc, char** argv) {
       "upload_recv_write_MBps=%.0f\n",
       best_down * 1000, best_up * 1000, best_down_path.c_str(), best_up_path.c_str(),
       best_up_copy * 1000);
+  std::printf("UPLOAD_HASHED recv_hash_write_MBps=%.0f splice_then_hash_MBps=%.0f faster=%s\n", hashed_recv * 1000,
+              hashed_splice * 1000, hashed_recv >= hashed_splice ? "recv+hash+write" : "splice+hash-after");
   return 0;
 }

@@ -260,18 +260,28 @@ done
 [[ -n $PORT ]] || { cat "$LOGS/serve.err" >&2; die "ferryd did not print its address within 10 s"; }
 [[ -d $HOME_DIR ]] || die "no home directory $HOME_DIR after user add"
 log "ferryd pid $SERVER_PID on 127.0.0.1:$PORT"
+# The download path ferryd measured and chose at start (download_method =
+# "auto"), or the one FERRYD_ARGS / ferryd.toml fixed: wait for it, so that
+# no timed row runs on the interim copy path.
+SEND_PATHS=
+for _ in $(seq 300); do
+  SEND_PATHS=$(sed -n 's/.*\(download path: .*\)$/\1/p' "$LOGS/serve.err" | head -1)
+  [[ -n $SEND_PATHS ]] && break
+  sleep 0.1
+done
+log "ferryd: ${SEND_PATHS:-no download path logged within 30 s}"
 
 # fc TIMEOUT LOGNAME ARGS... : one ferry command, output to the log.
 fc() {
   local to=$1 name=$2; shift 2
-  FERRY_PASSWORD=$PW timeout "$to" "$FERRY" -P "$PORT" bench@127.0.0.1 "$@" \
+  FERRY_PASSWORD=$PW timeout "$to" "$FERRY" --no-tls -P "$PORT" bench@127.0.0.1 "$@" \
     </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err"
 }
 # fc_exec: the same, replacing the calling (background) subshell, so that $!
 # is `timeout` itself and killing it stops its ferry too.
 fc_exec() {
   local to=$1 name=$2; shift 2
-  FERRY_PASSWORD=$PW exec timeout "$to" "$FERRY" -P "$PORT" bench@127.0.0.1 "$@" \
+  FERRY_PASSWORD=$PW exec timeout "$to" "$FERRY" --no-tls -P "$PORT" bench@127.0.0.1 "$@" \
     </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err"
 }
 fc_fail_msg() { echo "exit $1: $(tail -c 300 "$LOGS/$2.err" | tr '\n' ' ')"; }
@@ -487,7 +497,14 @@ finalize_rows
 
 # ---- report ---------------------------------------------------------------------------------
 echo
-echo "ferry transfer benchmark — $(uname -r), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), loopback 127.0.0.1"
+echo "ferry transfer benchmark — $(uname -r), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), loopback 127.0.0.1," \
+  "commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "ferryd ${SEND_PATHS:-(no download path logged)}"
+echo "native transfers in clear text (ferry --no-tls; TLS rows: bench/tls.sh); the client receives with recv"
+for n in 1 2; do
+  line=$(grep '^UPLOAD_HASHED ' "$LOGS/tcp_limit.$n.txt" 2>/dev/null | tail -1)
+  [[ -n $line ]] && echo "upload with xxh128, pass $n: ${line#UPLOAD_HASHED } (ferryd hashes in the receive loop)"
+done
 echo "limits from tcp_limit_bench (best path, best of $REPS, best of a pass before and a pass after the ferry rows):"
 echo "  download $DOWN_LIMIT MB/s, upload $UP_LIMIT MB/s"
 echo "MB/s = 10^6 bytes/s, wall time of the whole ferry command (start, login, transfer, verify, exit)"

@@ -305,7 +305,7 @@ asio::awaitable<void> ftp_session::cmd_retr(const std::string& arg) {
   std::uint64_t sent = 0;
   transfer_begin(*p, false, f.size, offset);
   const bool ok = co_await with_abort_watch(session::send_file(
-      lane(), *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.cfg.download_method == "sendfile",
+      lane(), *data, f.fd.get(), offset, n, nullptr, pacing(), ctx_.paths.pick(false, false),
       [this, &sent] {
         touch();
         activity().set_done(sent);

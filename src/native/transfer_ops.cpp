@@ -131,7 +131,7 @@ asio::awaitable<bool> native_session::on_get(std::uint64_t id, const json& req, 
   } else {
     ok = co_await flush() &&
          co_await send_file(lane(), stream_, file.fd.get(), offset, n, d.get(), pacing(),
-                            ctx_.cfg.download_method == "sendfile",
+                            ctx_.paths.pick(d != nullptr, false),
                             [this, &sent] {
                               touch();
                               activity().set_done(sent);

@@ -20,7 +20,9 @@
 #include "server/listener.hpp"
 #include "server/status_responder.hpp"
 #include "session/upload_slots.hpp"
+#include "session/send_probe.hpp"
 #include "session/server_context.hpp"
+#include "transfer/digest.hpp"
 
 namespace ferry::server {
 
@@ -96,7 +98,34 @@ server::server(session::config cfg) : loaded_(cfg) {
 }
 
 server::~server() {
+  stop_probe_ = true;
+  if (prober_.joinable()) prober_.join();
   if (drainer_.joinable()) drainer_.join();
+}
+
+void server::choose_send_paths() {
+  const auto& setting = ctx_->cfg.download_method;
+  if (const auto m = session::parse_send_method(setting)) {
+    ctx_->paths.set({*m, *m});
+    spdlog::info("download path: {} (download_method)", setting);
+    return;
+  }
+  // A fraction of a second of both cores, while the first clients connect;
+  // they are served all along (by copy, which works everywhere).
+  prober_ = std::thread([this] {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string error;
+    const auto figures = session::probe_send_methods(ctx_->fs, ctx_->cfg.root, transfer::default_algo, stop_probe_, error);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    if (!figures.measured()) {
+      if (!stop_probe_) spdlog::warn("download path: copy (could not measure the others: {})", error);
+      return;
+    }
+    const auto choice = session::choose(figures);
+    ctx_->paths.set(choice);
+    spdlog::info("{}; measured in {} ms{}", session::describe(choice, figures), ms,
+                 error.empty() ? "" : " (" + error + ")");
+  });
 }
 
 void server::bind_ctl(bool chown, unsigned uid, unsigned gid, unsigned allowed_uid) {
@@ -248,6 +277,7 @@ int server::run() {
   else
     spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
   log_exec_support(ctx_->cfg.exec);
+  choose_send_paths();
   if (native_) {
     native_->start();
     if (status_) status_->start();
@@ -266,6 +296,8 @@ int server::run() {
                  ftps_->local_endpoint().port());
   }
   pool_->run();
+  stop_probe_ = true;
+  if (prober_.joinable()) prober_.join();
   if (drainer_.joinable()) drainer_.join();
   if (ctl_) ctl_->close();
   if (const auto held = ctx_->fs.busy(); held > 0) {

@@ -7,6 +7,7 @@
 // second signal stops at once.
 // Construct, bind_ctl(), bind(), bind_ftp()..., then run() on the main thread.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -78,6 +79,11 @@ class server {
   std::unique_ptr<ctl_server> ctl_;
   std::unique_ptr<metrics_server> metrics_;
   std::thread drainer_;  ///< waits on the gate off the event loops
+  /// Measures the download paths (download_method = "auto") beside the
+  /// serving loops; until it is done, downloads copy.
+  std::thread prober_;
+  std::atomic<bool> stop_probe_{false};
+  void choose_send_paths();
   /// The settings as loaded (before the descriptor budget trimmed them), with
   /// the live ones reloaded: what a reload compares against.
   session::config loaded_;

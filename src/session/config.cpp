@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "proto/units.hpp"
+#include "session/send_method.hpp"
 
 namespace ferry::session {
 
@@ -288,8 +289,8 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
   }
   if (auto v = t["download_method"]; v) {
     auto s = v.value_exact<std::string>();
-    if (!s || (*s != "copy" && *s != "sendfile")) {
-      error = file.string() + ": download_method must be \"copy\" or \"sendfile\"";
+    if (!s || (*s != "auto" && !parse_send_method(*s))) {
+      error = file.string() + ": download_method must be \"auto\", \"copy\", \"sendfile\" or \"splice\"";
       return false;
     }
     download_method = *s;
@@ -318,6 +319,14 @@ bool config::load(const std::filesystem::path& file, bool required, std::string&
       return false;
     }
     log_format = *s;
+  }
+  if (auto v = t["log_level"]; v) {
+    auto s = v.value_exact<std::string>();
+    if (!s || (*s != "debug" && *s != "info" && *s != "warn" && *s != "error")) {
+      error = file.string() + ": log_level must be \"debug\", \"info\", \"warn\" or \"error\"";
+      return false;
+    }
+    log_level = *s;
   }
   if (auto v = t["user"]; v) {
     auto s = v.value_exact<std::string>();
@@ -361,9 +370,10 @@ std::string default_config_text() {
 # max_open_uploads = 0        # whole server; 0 = a third of the descriptor limit
 # rate = ""                   # bandwidth cap for the whole server, e.g. "500MiB/s"; "" = none
 # max_files = 1000000         # names (files, dirs, links) per home, unless the account sets its own; 0 = none
-# download_method = "copy"    # "copy" (pread+send) or "sendfile"; copy measured faster here
+# download_method = "auto"    # "auto" = the fastest here, measured at start; or "copy" (pread+send), "sendfile", "splice"
 # metrics_listen = "127.0.0.1:9100"  # Prometheus GET /metrics; off unless set
 # udp_status = true           # answer `ferry ping` (UDP, same address and port as listen)
+# log_level = "info"          # the server's own log (stderr): "debug", "info" (3 lines per session), "warn", "error"
 # log_format = "text"         # ROOT/log/ferryd.log (logins, sessions, file changes): "text" or "json"
 # user = ""                  # started as root: serve as this account; "" = the owner of the root
 

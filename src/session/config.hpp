@@ -106,9 +106,10 @@ struct config {
   /// the account sets its own; 0 = unlimited. Each costs an inode of the
   /// shared filesystem, which has a fixed number of them.
   std::uint64_t max_files = 1'000'000;
-  /// How downloads leave: "copy" (pread + send, fastest on this kernel: see
-  /// bench/transfer.sh) or "sendfile".
-  std::string download_method = "copy";
+  /// How downloads leave over plain TCP: "auto" (the fastest of the three,
+  /// measured when the server starts: send_probe.hpp), or "copy" (pread +
+  /// send), "sendfile" or "splice" (file -> pipe -> socket).
+  std::string download_method = "auto";
   /// Prometheus text metrics over HTTP (GET /metrics); off unless set.
   std::optional<endpoint_spec> metrics_listen;
   /// Answer UDP status requests on the native port (docs/protocol.md).
@@ -116,6 +117,9 @@ struct config {
   /// ROOT/log/ferryd.log, the activity log: "text" (key="value" lines) or
   /// "json" (one object per line).
   std::string log_format = "text";
+  /// The server's own log (stderr/journal), not the activity log: "info"
+  /// writes a few lines per session; "warn" only what needs a look.
+  std::string log_level = "info";
   /// The account ferryd serves as when started as root ("" = the owner of ROOT).
   std::string user;
   ftp_config ftp;

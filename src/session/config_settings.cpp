@@ -26,8 +26,9 @@ std::string text(N n)
 
 /// What a reload applies while sessions run (server_context::apply_live);
 /// every other setting is read once, at start.
-constexpr std::array<std::string_view, 7> live_settings{"idle_timeout", "login_timeout", "drain_timeout",
-                                                        "max_auth_attempts", "ban_after", "ban_seconds", "rate"};
+constexpr std::array<std::string_view, 8> live_settings{"idle_timeout", "login_timeout", "drain_timeout",
+                                                        "max_auth_attempts", "ban_after", "ban_seconds", "rate",
+                                                        "log_level"};
 
 }  // namespace
 
@@ -55,6 +56,7 @@ std::vector<std::pair<std::string, std::string>> config::describe() const {
       {"metrics_listen", text(metrics_listen)},
       {"udp_status", text(udp_status)},
       {"log_format", log_format},
+      {"log_level", log_level},
       {"user", user},
       {"tls.cert", tls.cert.string()},
       {"tls.key", tls.key.string()},

@@ -10,12 +10,15 @@
 #include <memory>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "auth/login_throttle.hpp"
 #include "auth/plain_password.hpp"
 #include "session/activity_log.hpp"
 #include "session/account_cache.hpp"
 #include "session/config.hpp"
 #include "session/fs_workers.hpp"
+#include "session/send_method.hpp"
 #include "session/server_stats.hpp"
 #include "session/session_registry.hpp"
 #include "session/tls_context.hpp"
@@ -57,6 +60,7 @@ struct server_context {
         activity(cfg.root / "log" / "ferryd.log", cfg.log_format == "json" ? log_format::json : log_format::text),
         tls(cfg.root / cfg.tls.cert, cfg.root / cfg.tls.key) {
     throttle.set_policy({cfg.ban_after, std::chrono::seconds(cfg.ban_seconds)});
+    apply_log_level(cfg);
   }
 
   /// Opens ROOT/log's files again by name (SIGHUP, after logrotate).
@@ -76,7 +80,9 @@ struct server_context {
     live.set(c);
     global_rate.set_rate(c.rate);
     throttle.set_policy({c.ban_after, std::chrono::seconds(c.ban_seconds)});
+    apply_log_level(c);
   }
+  static void apply_log_level(const config& c) { spdlog::set_level(spdlog::level::from_str(c.log_level)); }
   std::unique_ptr<account_source> accounts;
   auth::login_throttle throttle;
   session_registry registry;
@@ -93,6 +99,7 @@ struct server_context {
   fs_workers fs{cfg.fs_workers};          ///< where blocking filesystem calls run
   std::atomic<unsigned> commands{0};      ///< remote commands running (exec.max_running)
   server_stats stats;                     ///< ctl stats and /metrics (server_stats.hpp)
+  send_paths paths;                       ///< how downloads leave (send_method.hpp)
 };
 
 /// Reads ROOT/secret, creating it (32 random bytes, mode 0600) when missing.

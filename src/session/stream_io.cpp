@@ -1,12 +1,16 @@
 #include "session/stream_io.hpp"
 
 #include <linux/sockios.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <new>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -55,10 +59,18 @@ asio::awaitable<void> pacer::wait(std::uint64_t n) const {
 bulk_buffer::bulk_buffer() {
   const auto n = active_bulk.fetch_add(1) + 1;
   size_ = std::clamp(buffer_budget / n, min_chunk, max_chunk);
-  data_ = std::make_unique_for_overwrite<char[]>(size_);
+  void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    active_bulk.fetch_sub(1);
+    throw std::bad_alloc();
+  }
+  data_ = static_cast<char*>(p);
 }
 
-bulk_buffer::~bulk_buffer() { active_bulk.fetch_sub(1); }
+bulk_buffer::~bulk_buffer() {
+  ::munmap(data_, size_);
+  active_bulk.fetch_sub(1);
+}
 
 void low_watermark::set(std::size_t bytes) {
   const int v = static_cast<int>(std::clamp<std::size_t>(bytes, 1, max_lowat));
@@ -108,37 +120,113 @@ asio::awaitable<bool> read_file_at(fs_lane fs, int fd, char* buf, std::size_t n,
   co_return co_await fs.run([&] { return vfs::read_at(fd, buf + cached, n - cached, off + cached); });
 }
 
-asio::awaitable<bool> send_file(fs_lane fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
-                                transfer::digest* d, const pacer& p, bool use_sendfile,
-                                const std::function<void()>& progress, std::uint64_t& sent) {
-  sent = 0;
-  const bool paced = p.active();
-  if (d == nullptr && use_sendfile && !stream.secure()) {
-    auto& s = stream.socket();
-    s.native_non_blocking(true);
-    auto pos = static_cast<off_t>(off);
-    std::uint64_t left = n;
-    while (left > 0) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, max_chunk));
-      if (paced) co_await p.wait(want);
-      // A range not in the page cache would make sendfile wait for the disk:
-      // that call is made on a worker (the socket is non-blocking there too).
-      const auto call = [&] { return ::sendfile(s.native_handle(), fd, &pos, want); };
-      const auto r = vfs::range_cached(fd, static_cast<std::uint64_t>(pos), want) ? call() : co_await fs.run(call);
-      if (r > 0) {
-        left -= static_cast<std::uint64_t>(r);
-        sent += static_cast<std::uint64_t>(r);
-        progress();
+namespace {
+
+/// A pipe for splice, closed with the transfer. Sized up to max_chunk when
+/// the system lets this user have that much pipe memory.
+class splice_pipe {
+ public:
+  splice_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    r_ = fds[0];
+    w_ = fds[1];
+    ::fcntl(w_, F_SETPIPE_SZ, static_cast<int>(max_chunk));
+    const int cap = ::fcntl(w_, F_GETPIPE_SZ);
+    capacity_ = cap > 0 ? static_cast<std::size_t>(cap) : 0;
+  }
+  ~splice_pipe() {
+    if (r_ >= 0) ::close(r_);
+    if (w_ >= 0) ::close(w_);
+  }
+  splice_pipe(const splice_pipe&) = delete;
+  splice_pipe& operator=(const splice_pipe&) = delete;
+  bool ok() const noexcept { return capacity_ > 0; }
+  int r() const noexcept { return r_; }
+  int w() const noexcept { return w_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  int r_ = -1, w_ = -1;
+  std::size_t capacity_ = 0;
+};
+
+// at_file's results other than a byte count (errno stays on the thread that
+// made the call, which may be a worker).
+constexpr ssize_t call_failed = -1, call_again = -2, call_interrupted = -3;
+
+/// Runs `call` (a system call reading the file at `pos`) inline when the
+/// page cache holds [pos, pos + len), else on a worker: a disk read must not
+/// stall the loop.
+template <class F>
+asio::awaitable<ssize_t> at_file(fs_lane fs, int fd, std::uint64_t pos, std::size_t len, F call) {
+  const auto classified = [&call]() -> ssize_t {
+    const ssize_t r = call();
+    if (r >= 0) return r;
+    return errno == EAGAIN ? call_again : errno == EINTR ? call_interrupted : call_failed;
+  };
+  if (vfs::range_cached(fd, pos, len)) co_return classified();
+  co_return co_await fs.run(classified);
+}
+
+/// sendfile(2) of [pos, pos + len) to the non-blocking socket.
+asio::awaitable<bool> sendfile_range(fs_lane fs, asio::ip::tcp::socket& s, int fd, std::uint64_t pos,
+                                     std::size_t len, std::uint64_t& sent, const std::function<void()>& progress) {
+  auto at = static_cast<off_t>(pos);
+  while (len > 0) {
+    const auto r = co_await at_file(fs, fd, static_cast<std::uint64_t>(at), len,
+                                    [&] { return ::sendfile(s.native_handle(), fd, &at, len); });
+    if (r > 0) {
+      len -= static_cast<std::size_t>(r);
+      sent += static_cast<std::uint64_t>(r);
+      progress();
+      continue;
+    }
+    if (r == call_interrupted) continue;
+    if (r != call_again) co_return false;  // the file shrank (0) or the peer is gone
+    auto [ec] = co_await s.async_wait(asio::socket_base::wait_write, use_nothrow);
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
+/// splice(2) of [pos, pos + len): file -> pipe, then pipe -> socket, one
+/// pipeful at a time (the pipe is empty between calls).
+asio::awaitable<bool> splice_range(fs_lane fs, asio::ip::tcp::socket& s, const splice_pipe& pipe, int fd,
+                                   std::uint64_t pos, std::size_t len, std::uint64_t& sent,
+                                   const std::function<void()>& progress) {
+  auto at = static_cast<loff_t>(pos);
+  while (len > 0) {
+    const auto want = std::min(len, pipe.capacity());
+    const auto in = co_await at_file(fs, fd, static_cast<std::uint64_t>(at), want, [&] {
+      return ::splice(fd, &at, pipe.w(), nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    });
+    if (in == call_interrupted) continue;
+    if (in <= 0) co_return false;  // shrank (0) or failed
+    len -= static_cast<std::size_t>(in);
+    auto queued = static_cast<std::size_t>(in);
+    while (queued > 0) {
+      const auto out = ::splice(pipe.r(), nullptr, s.native_handle(), nullptr, queued, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (out > 0) {
+        queued -= static_cast<std::size_t>(out);
+        sent += static_cast<std::uint64_t>(out);
         continue;
       }
-      if (r == 0) co_return false;  // the file shrank under us
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) co_return false;
+      if (out < 0 && errno == EINTR) continue;
+      if (out == 0 || errno != EAGAIN) co_return false;
       auto [ec] = co_await s.async_wait(asio::socket_base::wait_write, use_nothrow);
       if (ec) co_return false;
     }
-    co_return true;
+    progress();
   }
+  co_return true;
+}
+
+/// pread + send through a bulk buffer, hashing on the way.
+asio::awaitable<bool> copy_file(fs_lane fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
+                                transfer::digest* d, const pacer& p, const std::function<void()>& progress,
+                                std::uint64_t& sent) {
+  const bool paced = p.active();
   bulk_buffer buf;
   std::uint64_t left = n;
   while (left > 0) {
@@ -152,6 +240,43 @@ asio::awaitable<bool> send_file(fs_lane fs, byte_stream& stream, int fd, std::ui
     left -= want;
     off += want;
     progress();
+  }
+  co_return true;
+}
+
+}  // namespace
+
+asio::awaitable<bool> send_file(fs_lane fs, byte_stream& stream, int fd, std::uint64_t off, std::uint64_t n,
+                                transfer::digest* d, const pacer& p, send_method method,
+                                const std::function<void()>& progress, std::uint64_t& sent) {
+  sent = 0;
+  if (stream.secure() || method == send_method::copy)
+    co_return co_await copy_file(fs, stream, fd, off, n, d, p, progress, sent);
+  std::optional<splice_pipe> pipe;
+  if (method == send_method::splice) {
+    pipe.emplace();
+    if (!pipe->ok()) method = send_method::sendfile;  // out of descriptors or pipe memory
+  }
+  auto& s = stream.socket();
+  s.native_non_blocking(true);
+  const bool paced = p.active();
+  // Hashing reads each chunk into a buffer first; the kernel then sends the
+  // same range from the page cache.
+  std::optional<bulk_buffer> buf;
+  if (d != nullptr) buf.emplace();
+  const std::size_t chunk = buf ? buf->size() : max_chunk;
+  for (std::uint64_t left = n; left > 0;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk));
+    if (buf) {
+      if (!co_await read_file_at(fs, fd, buf->data(), want, off)) co_return false;
+      d->update(buf->data(), want);
+    }
+    if (paced) co_await p.wait(want);
+    const bool ok = method == send_method::splice ? co_await splice_range(fs, s, *pipe, fd, off, want, sent, progress)
+                                                  : co_await sendfile_range(fs, s, fd, off, want, sent, progress);
+    if (!ok) co_return false;
+    left -= want;
+    off += want;
   }
   co_return true;
 }

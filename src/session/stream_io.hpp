@@ -1,7 +1,7 @@
 // Moving file bytes over sockets, shared by the native protocol and the FTP
 // front-end: bandwidth pacing by the user's and the server's token buckets,
 // bulk buffers sized by how many transfers run at once, and sending a file
-// range by copy (pread + send) or sendfile.
+// range by copy (pread + send), sendfile or splice (send_method.hpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "proto/errc.hpp"
 #include "session/byte_stream.hpp"
 #include "session/fs_workers.hpp"
+#include "session/send_method.hpp"
 
 namespace ferry::transfer {
 class digest;
@@ -41,19 +42,21 @@ struct pacer {
 };
 
 /// A bulk I/O buffer: 1 MiB while few transfers run, shrinking (to 64 KiB)
-/// as more run at once so the server's memory stays bounded (~24 MiB).
+/// as more run at once so the server's memory stays bounded (~24 MiB). Mapped
+/// on its own, not taken from malloc, so its pages go back to the system as
+/// soon as the transfer ends (malloc would keep them for the next one).
 class bulk_buffer {
  public:
   bulk_buffer();
   ~bulk_buffer();
   bulk_buffer(const bulk_buffer&) = delete;
   bulk_buffer& operator=(const bulk_buffer&) = delete;
-  char* data() noexcept { return data_.get(); }
+  char* data() noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
 
  private:
   std::size_t size_;
-  std::unique_ptr<char[]> data_;
+  char* data_;
 };
 
 /// While a big upload streams in, wake the reader only once a good slice has
@@ -119,14 +122,17 @@ std::size_t unacked_bytes(asio::ip::tcp::socket& s);
 /// caller's loop when it holds them, else on a worker. False as read_at.
 asio::awaitable<bool> read_file_at(fs_lane fs, int fd, char* buf, std::size_t n, std::uint64_t off);
 
-/// Sends bytes [off, off + n) of `fd`, hashing them into `d` when given.
-/// sendfile is used only when asked, no hashing is needed and the stream is
-/// plain (TLS encrypts in user space). Reads the page cache cannot answer at
-/// once are made on `fs`. `progress` runs
-/// after each chunk (the idle watchdog). False when the peer is gone or the
-/// file shrank. `sent` counts the bytes handed to the socket (for the log).
+/// Sends bytes [off, off + n) of `fd` by `method`, hashing them into `d`
+/// when given (sendfile and splice then read each chunk to hash it and let
+/// the kernel send it). A TLS stream always copies (encryption is in user
+/// space); splice falls back to sendfile when no pipe can be had. Reads the
+/// page cache cannot answer at once are made on `fs`. `progress` runs after
+/// each chunk (the idle watchdog). False when the peer is gone or the file
+/// shrank. `sent` counts the bytes handed to the socket (for the log).
+/// The process must ignore SIGPIPE (ferryd does): sendfile and splice cannot
+/// ask not to raise it when the peer is gone.
 asio::awaitable<bool> send_file(fs_lane fs, byte_stream& s, int fd, std::uint64_t off, std::uint64_t n,
-                                transfer::digest* d, const pacer& p, bool use_sendfile,
+                                transfer::digest* d, const pacer& p, send_method method,
                                 const std::function<void()>& progress, std::uint64_t& sent);
 
 /// Hashes bytes [from, from + n) of `fd` into `d` in slices, each on a

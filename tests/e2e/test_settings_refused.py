@@ -42,6 +42,8 @@ BAD = [
     ("max_auth_attempts = 0", "max_auth_attempts = 0", "from 1 to 1000"),
     ("[ftp]\ndata_timeout = 0", "ftp.data_timeout = 0", "from 1 to"),
     ("[exec]\nmax_per_user = 0", "exec.max_per_user = 0", "from 1 to 65536"),
+    ('download_method = "zerocopy"', "download_method", '"auto", "copy", "sendfile" or "splice"'),
+    ('log_level = "loud"', "log_level", '"debug", "info", "warn" or "error"'),
 ]
 
 
@@ -117,4 +119,28 @@ def test_reload_refuses_a_value_out_of_range_and_keeps_the_running_one(tmp_path,
     time.sleep(2)
     c.ok("pwd")
     c.close()
+    conftest._stop_server(srv)
+
+
+def test_log_level_warn_keeps_sessions_out_of_the_log_and_a_reload_brings_them_back(tmp_path, cleanup):
+    srv = conftest.start_with_settings(tmp_path, 'log_level = "warn"')
+    cleanup(srv)
+
+    def one_session_logs():
+        before = srv.log_path.read_text(errors="replace")
+        c = srv.login("demo")
+        c.ok("pwd")
+        c.bye()
+        # "open from" and "logged in" are written (synchronously) before the
+        # login's reply, so they are in the file by now when they are written.
+        return srv.log_path.read_text(errors="replace")[len(before):]
+
+    quiet = one_session_logs()
+    assert "logged in" not in quiet and "open from" not in quiet, quiet
+    toml = srv.root / "ferryd.toml"
+    toml.write_text(toml.read_text().replace('log_level = "warn"', 'log_level = "info"'))
+    r = conftest.run_ferryd("ctl", "--root", srv.root, "reload")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    loud = one_session_logs()
+    assert "user demo logged in" in loud, loud
     conftest._stop_server(srv)

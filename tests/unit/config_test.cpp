@@ -103,7 +103,8 @@ TEST_F(Config, MissingFileNotRequiredKeepsDefaults) {
   EXPECT_EQ(c.listen.host, "127.0.0.1");
   EXPECT_EQ(c.listen.port, 9021);
   EXPECT_EQ(c.idle_timeout, 300s);
-  EXPECT_EQ(c.download_method, "copy");
+  EXPECT_EQ(c.download_method, "auto");
+  EXPECT_EQ(c.log_level, "info");
   EXPECT_FALSE(c.ftp.listen);
   EXPECT_EQ(c.ftp.pasv_min, 0);
   EXPECT_EQ(c.ftp.pasv_max, 0);
@@ -137,7 +138,7 @@ TEST_F(Config, DefaultTextAsWrittenIsAllComments) {
 
 TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   const std::string text = uncomment(default_config_text());
-  // The helper really did uncomment every setting: 22 top-level keys, the
+  // The helper really did uncomment every setting: 23 top-level keys, the
   // [tls] header and its 3 keys, the [ftp] header and its 9 keys, the [exec]
   // header and its 9 keys.
   const std::regex setting_line(R"(^([a-z_]+ = |\[ftp\]|\[tls\]|\[exec\]))");
@@ -145,7 +146,7 @@ TEST_F(Config, EveryKeyOfTheDefaultTextParsesBackToItsDefault) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (std::regex_search(line, setting_line)) ++settings;
-  ASSERT_EQ(settings, 47) << text;
+  ASSERT_EQ(settings, 48) << text;
 
   config c;
   ASSERT_TRUE(load(text, c)) << error_ << "\n" << text;
