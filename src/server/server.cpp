@@ -1,6 +1,7 @@
 // Server start-up, signals and the graceful drain.
 #include "server/server.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <csignal>
@@ -9,7 +10,10 @@
 #include <functional>
 #include <thread>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -22,11 +26,29 @@
 #include "session/upload_slots.hpp"
 #include "session/send_probe.hpp"
 #include "session/server_context.hpp"
+#include "session/use_nothrow.hpp"
 #include "transfer/digest.hpp"
 
 namespace ferry::server {
 
 namespace {
+
+/// Gives freed heap back to the system once sessions have ended: glibc keeps
+/// what its per-thread arenas freed for reuse, so a burst of clients would
+/// otherwise leave the server at its peak size until the next burst. Checked
+/// every 2 s (after any session closed); the trim runs on a worker, off the
+/// loops.
+asio::awaitable<void> trim_after_sessions(session::server_context& ctx) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  auto closed = ctx.registry.closed_total();
+  for (;;) {
+    t.expires_after(std::chrono::seconds(2));
+    if (auto [ec] = co_await t.async_wait(session::use_nothrow); ec) co_return;
+    const auto now = ctx.registry.closed_total();
+    if (now != closed) co_await ctx.fs.run([] { return ::malloc_trim(0); });
+    closed = now;
+  }
+}
 
 /// One line about the certificate in use, and a warning when it has expired
 /// or soon will (clients that check it will then refuse the server), or when
@@ -278,6 +300,7 @@ int server::run() {
     spdlog::info("TLS off: no certificate at {}", (ctx_->cfg.root / ctx_->cfg.tls.cert).string());
   log_exec_support(ctx_->cfg.exec);
   choose_send_paths();
+  asio::co_spawn(pool_->first(), trim_after_sessions(*ctx_), asio::detached);
   if (native_) {
     native_->start();
     if (status_) status_->start();

@@ -120,7 +120,13 @@ void session_registry::close(std::uint64_t id) {
   }
   leave_pending(it->second);
   sessions_.erase(it);
+  ++closed_;
   if (sessions_.empty()) idle_.notify_all();
+}
+
+std::uint64_t session_registry::closed_total() const {
+  std::lock_guard lock(mu_);
+  return closed_;
 }
 
 std::size_t session_registry::count() const {

@@ -57,6 +57,8 @@ class session_registry {
   /// The session has ended (its coroutine is done); wakes wait_idle().
   void close(std::uint64_t id);
   std::size_t count() const;
+  /// Sessions closed since the start.
+  std::uint64_t closed_total() const;
   /// Connections not logged in.
   std::size_t pending() const;
   /// Logged-in sessions of `user`.
@@ -104,6 +106,7 @@ class session_registry {
   mutable std::mutex mu_;
   std::condition_variable idle_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t closed_ = 0;
   bool gate_closed_ = false;
   bool stopping_ = false;
   bool released_ = false;

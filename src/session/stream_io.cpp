@@ -34,11 +34,12 @@ namespace {
 
 constexpr std::size_t max_chunk = 1 << 20;
 constexpr std::size_t min_chunk = 64 * 1024;
-constexpr std::size_t buffer_budget = 24u << 20;
+constexpr std::size_t buffer_budget = 8u << 20;
 constexpr std::uint64_t hash_slice = 8u << 20;
 constexpr std::size_t max_lowat = 256 * 1024;
 
-std::atomic<std::size_t> active_bulk{0};
+// Bytes held by bulk buffers right now, all transfers together.
+std::atomic<std::size_t> bulk_bytes{0};
 
 }  // namespace
 
@@ -57,11 +58,15 @@ asio::awaitable<void> pacer::wait(std::uint64_t n) const {
 }
 
 bulk_buffer::bulk_buffer() {
-  const auto n = active_bulk.fetch_add(1) + 1;
-  size_ = std::clamp(buffer_budget / n, min_chunk, max_chunk);
+  // What the budget has left, rounded down to pages; at least min_chunk, so
+  // the total stays under buffer_budget + min_chunk per transfer.
+  const auto held = bulk_bytes.load(std::memory_order_relaxed);
+  const auto left = held < buffer_budget ? buffer_budget - held : 0;
+  size_ = std::clamp(left & ~std::size_t{4095}, min_chunk, max_chunk);
+  bulk_bytes.fetch_add(size_, std::memory_order_relaxed);
   void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
-    active_bulk.fetch_sub(1);
+    bulk_bytes.fetch_sub(size_, std::memory_order_relaxed);
     throw std::bad_alloc();
   }
   data_ = static_cast<char*>(p);
@@ -69,7 +74,7 @@ bulk_buffer::bulk_buffer() {
 
 bulk_buffer::~bulk_buffer() {
   ::munmap(data_, size_);
-  active_bulk.fetch_sub(1);
+  bulk_bytes.fetch_sub(size_, std::memory_order_relaxed);
 }
 
 void low_watermark::set(std::size_t bytes) {

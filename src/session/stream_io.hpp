@@ -41,8 +41,9 @@ struct pacer {
   asio::awaitable<void> wait(std::uint64_t n) const;
 };
 
-/// A bulk I/O buffer: 1 MiB while few transfers run, shrinking (to 64 KiB)
-/// as more run at once so the server's memory stays bounded (~24 MiB). Mapped
+/// A bulk I/O buffer: 1 MiB while the server's budget (8 MiB for all
+/// transfers) has room, less as it fills, never under 64 KiB, so many
+/// transfers at once hold at most 8 MiB + 64 KiB each. Mapped
 /// on its own, not taken from malloc, so its pages go back to the system as
 /// soon as the transfer ends (malloc would keep them for the next one).
 class bulk_buffer {
