@@ -135,19 +135,27 @@ void server::choose_send_paths() {
   // A fraction of a second of both cores, while the first clients connect;
   // they are served all along (by copy, which works everywhere).
   prober_ = std::thread([this] {
-    const auto t0 = std::chrono::steady_clock::now();
-    std::string error;
-    const auto figures = session::probe_send_methods(ctx_->fs, ctx_->cfg.root, transfer::default_algo, stop_probe_, error);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    if (!figures.measured()) {
-      if (!stop_probe_) spdlog::warn("download path: copy (could not measure the others: {})", error);
-      return;
+    try {
+      measure_send_paths();
+    } catch (const std::exception& e) {
+      spdlog::warn("download path: copy (could not measure the others: {})", e.what());
     }
-    const auto choice = session::choose(figures);
-    ctx_->paths.set(choice);
-    spdlog::info("{}; measured in {} ms{}", session::describe(choice, figures), ms,
-                 error.empty() ? "" : " (" + error + ")");
   });
+}
+
+void server::measure_send_paths() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string error;
+  const auto figures = session::probe_send_methods(ctx_->fs, ctx_->cfg.root, transfer::default_algo, stop_probe_, error);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (!figures.measured()) {
+    if (!stop_probe_) spdlog::warn("download path: copy (could not measure the others: {})", error);
+    return;
+  }
+  const auto choice = session::choose(figures);
+  ctx_->paths.set(choice);
+  spdlog::info("{}; measured in {} ms{}", session::describe(choice, figures), ms,
+               error.empty() ? "" : " (" + error + ")");
 }
 
 void server::bind_ctl(bool chown, unsigned uid, unsigned gid, unsigned allowed_uid) {

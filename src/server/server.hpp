@@ -84,6 +84,7 @@ class server {
   std::thread prober_;
   std::atomic<bool> stop_probe_{false};
   void choose_send_paths();
+  void measure_send_paths();
   /// The settings as loaded (before the descriptor budget trimmed them), with
   /// the live ones reloaded: what a reload compares against.
   session::config loaded_;
