@@ -83,7 +83,7 @@ std::string format_machine(const load_result& r) {
            " hwm_kib=" + std::to_string(r.rss_loaded->hwm_kib);
   }
   if (r.rss_after) out += " rss_after_kib=" + std::to_string(r.rss_after->rss_kib);
-  if (const auto k = per_session_kib(r)) out += " rss_per_session_kib=" + fmt("%.2f", *k);
+  if (const auto k = per_session_kib(r); k && r.mode == "idle") out += " rss_per_session_kib=" + fmt("%.2f", *k);
   out += "\n";
   for (const auto& row : r.rows) {
     const auto& l = row.latency;

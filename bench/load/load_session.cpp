@@ -222,9 +222,12 @@ asio::awaitable<void> load_session::run_logins() {
   co_await st_.wait_release();
   while ((st_.opts.ops_per_session == 0 || my_ops_ < st_.opts.ops_per_session) && st_.take_op()) {
     ++my_ops_;
-    if (!co_await login(true)) continue;
-    co_await bye();
-    ++st_.ops_done;
+    // (No `continue` here: GCC 12 emits a trap for it in this coroutine loop.)
+    const bool ok = co_await login(true);
+    if (ok) {
+      co_await bye();
+      ++st_.ops_done;
+    }
   }
 }
 
