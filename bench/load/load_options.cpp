@@ -56,6 +56,10 @@ const std::vector<flag>& flags() {
          return parse_uint<std::uint16_t>(v, o.port, 1, 65535) ? "" : bad("port", "a port 1..65535");
        }},
       {"user", true, [](load_options& o, std::string_view v) { o.user = v; return std::string(); }},
+      {"users", true,
+       [](load_options& o, std::string_view v) {
+         return parse_uint<std::uint32_t>(v, o.users, 1, 100000) ? "" : bad("users", "an integer 1..100000");
+       }},
       {"password-env", true,
        [](load_options& o, std::string_view v) { o.password_env = v; return std::string(); }},
       {"sessions", true,
@@ -206,6 +210,11 @@ parse_result parse_load_options(const std::vector<std::string>& args) {
   return r;
 }
 
+std::string session_user(const load_options& o, std::uint32_t index) {
+  if (o.users <= 1) return o.user;
+  return o.user + std::to_string(index % o.users + 1);
+}
+
 std::string load_usage() {
   return R"(usage: ferry-load --user NAME [options]
   A load generator for ferryd: N concurrent native sessions in one process.
@@ -218,6 +227,7 @@ bounds (mix and logins-only; default --duration 10):
   --duration S  --ops N (all sessions)  --ops-per-session N  --timeout S (hard stop)
 sessions:
   --host H (127.0.0.1)  --port P (9021)  --sessions N (1)  --tls auto|on|off
+  --users N (log in as USER1..USERN, round robin; one password)
   --source-ips N (bind to 127.0.1.1..N)  --login-concurrency N (128)  --no-key-cache
 ops:
   --size BYTES (64KiB; put size)  --get-path P  --ls-path P  --work-dir /load

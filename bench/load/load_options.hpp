@@ -28,6 +28,7 @@ struct load_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9021;
   std::string user;
+  std::uint32_t users = 1;              ///< >1: sessions log in as USER1..USERn, round robin
   std::string password_env = "FERRY_PASSWORD";  ///< where main() finds the password
   load_mode mode = load_mode::mix;
   std::uint32_t sessions = 1;           ///< concurrent sessions (idle: sessions held)
@@ -62,6 +63,10 @@ struct parse_result {
 /// a mix or logins-only run has a bound (--duration, --ops or
 /// --ops-per-session; none given means --duration 10).
 parse_result parse_load_options(const std::vector<std::string>& args);
+
+/// The account session `index` logs in as: USER, or with --users N,
+/// USER1..USERN round robin.
+std::string session_user(const load_options& o, std::uint32_t index);
 
 /// The --help text.
 std::string load_usage();

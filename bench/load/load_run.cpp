@@ -72,23 +72,26 @@ class runner {
   }
 
  private:
-  // One login, TLS decided here in automatic mode; the key cache filled.
+  // One login per account (session i uses account i % users), TLS decided
+  // by the first in automatic mode; the key cache filled; WORK made in each home.
   asio::awaitable<void> warm_up(std::string& fatal) {
     st_.use_tls = opts_.tls != tls_choice::off;
-    load_session probe(st_, 0);
-    bool ok = co_await probe.login(false);
-    if (!ok && opts_.tls == tls_choice::automatic) {
-      st_.errors.clear();
-      st_.use_tls = false;  // the server has no certificate: plain, as ferry does on loopback
-      ok = co_await probe.login(false);
+    for (std::uint32_t i = 0; i < opts_.users; ++i) {
+      load_session probe(st_, i);
+      bool ok = co_await probe.login(false);
+      if (!ok && i == 0 && opts_.tls == tls_choice::automatic) {
+        st_.errors.clear();
+        st_.use_tls = false;  // the server has no certificate: plain, as ferry does on loopback
+        ok = co_await probe.login(false);
+      }
+      if (ok && opts_.mode == load_mode::mix) ok = co_await probe.make_dir(opts_.work_dir);
+      if (!ok) {
+        fatal = "warm-up login as " + session_user(opts_, i) + " failed:";
+        for (const auto& [kind, n] : st_.errors) fatal += " " + kind;
+        co_return;
+      }
+      co_await probe.bye();
     }
-    if (ok && opts_.mode == load_mode::mix) ok = co_await probe.make_dir(opts_.work_dir);
-    if (!ok) {
-      fatal = "warm-up login failed:";
-      for (const auto& [kind, n] : st_.errors) fatal += " " + kind;
-      co_return;
-    }
-    co_await probe.bye();
     st_.errors.clear();
   }
 

@@ -41,6 +41,7 @@ void hash_sink(void* d, const char* p, std::size_t n) { static_cast<transfer::di
 load_session::load_session(run_state& st, std::uint32_t index)
     : st_(st),
       index_(index),
+      user_(session_user(st.opts, index)),
       dir_(st.opts.work_dir + "/s" + std::to_string(index)),
       seed_(dir_ + "/seed"),
       rng_(index * 2654435761u + 1) {}
@@ -136,9 +137,10 @@ asio::awaitable<bool> load_session::authenticate() {
   }
   const auto binding = stream_->channel_binding();
   plus = plus && binding.has_value();
-  auth::scram_client scram(st_.opts.user, st_.password, {}, binding);
+  auth::scram_client scram(user_, st_.password, {}, binding);
   if (binding && !plus) scram.server_lacks_binding();
-  if (st_.opts.key_cache && st_.key) scram.use_key(*st_.key);
+  const auto cached = st_.keys.find(user_);
+  if (st_.opts.key_cache && cached != st_.keys.end()) scram.use_key(cached->second);
   const std::string_view mech = plus ? auth::scram_plus_mechanism : auth::scram_mechanism;
   json first_req{{"op", "auth"}, {"mechanism", std::string(mech)}, {"data", scram.client_first()}};
   auto first = co_await call("auth", std::move(first_req));
@@ -156,7 +158,7 @@ asio::awaitable<bool> load_session::authenticate() {
     st_.record_error("auth:bad_server_signature");
     co_return false;
   }
-  if (st_.opts.key_cache && !st_.key) st_.key = scram.key();
+  if (st_.opts.key_cache && cached == st_.keys.end()) st_.keys.emplace(user_, scram.key());
   co_return true;
 }
 

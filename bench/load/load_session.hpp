@@ -63,6 +63,7 @@ class load_session {
 
   run_state& st_;
   std::uint32_t index_;
+  std::string user_;
   std::unique_ptr<frame_stream> stream_;
   std::uint64_t next_id_ = 1;
   std::uint64_t files_made_ = 0;

@@ -36,7 +36,7 @@ class run_state {
   const std::string password;
   asio::ssl::context ssl_ctx;
   bool use_tls = false;
-  std::optional<auth::scram_key> key;  ///< the client key cache (one user)
+  std::map<std::string, auth::scram_key> keys;  ///< the client-key cache, per user
 
   std::string content;      ///< every put's bytes (opts.file_size)
   std::string content_digest;  ///< its xxh128

@@ -53,6 +53,18 @@ TEST(LoadOptions, BothFlagFormsAndEveryMode) {
   EXPECT_EQ(r.options->duration_s, 0);
 }
 
+TEST(LoadOptions, SessionsSpreadOverUsers) {
+  auto r = parse({"--user", "bench"});
+  ASSERT_TRUE(r.options) << r.error;
+  EXPECT_EQ(session_user(*r.options, 7), "bench");
+  r = parse({"--user", "bench", "--users", "3"});
+  ASSERT_TRUE(r.options) << r.error;
+  EXPECT_EQ(session_user(*r.options, 0), "bench1");
+  EXPECT_EQ(session_user(*r.options, 2), "bench3");
+  EXPECT_EQ(session_user(*r.options, 3), "bench1");
+  EXPECT_FALSE(parse({"--user", "bench", "--users", "0"}).options);
+}
+
 TEST(LoadOptions, Refusals) {
   const struct {
     std::vector<std::string> args;
