@@ -131,6 +131,7 @@ max_pending_logins_per_ip = $PENDING_FIT
 login_timeout = 120
 EOF
 start_server() {
+  : >"$LOGS/serve.out" # before ferryd opens it: the loop below reads it at once
   "$FERRYD" serve --root "$ROOT" --listen 127.0.0.1:0 --ftp-listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" \
     $( ((EUID == 0)) && echo --allow-root) >"$LOGS/serve.out" 2>>"$LOGS/serve.err" &
   SERVER_PID=$!
