@@ -23,7 +23,7 @@
 #                     allows 64 uploads at once, max_uploads_per_user); the
 #                     same mix as one account is run too, as an info row
 #   LOGIN_SESSIONS [32] LOGIN_SECONDS [5]
-#   IDLE [10000] IDLE_HOLD [2]
+#   IDLE [10000] IDLE_HOLD [2] IDLE_TLS [3000] (the TLS info row)
 #   BIGDIR_ENTRIES [100000] PROBE_SECONDS [8]
 #   SOURCE_IPS [50]   sessions bind to 127.0.1.1..N (as many clients would)
 #   BENCH_TMP [/tmp]  KEEP_LOGS [0]  FERRYD_ARGS []
@@ -49,7 +49,7 @@ CLIENTS=${CLIENTS:-50} CONC_MIB=${CONC_MIB:-16} REPS=${REPS:-3}
 MIX_SESSIONS=${MIX_SESSIONS:-1000} MIX=${MIX:-get=50,put=20,ls=20,rm=10}
 MIX_SECONDS=${MIX_SECONDS:-10} MIX_SIZE=${MIX_SIZE:-64KiB} MIX_USERS=${MIX_USERS:-20}
 LOGIN_SESSIONS=${LOGIN_SESSIONS:-32} LOGIN_SECONDS=${LOGIN_SECONDS:-5}
-IDLE=${IDLE:-10000} IDLE_HOLD=${IDLE_HOLD:-2}
+IDLE=${IDLE:-10000} IDLE_HOLD=${IDLE_HOLD:-2} IDLE_TLS=${IDLE_TLS:-3000}
 BIGDIR_ENTRIES=${BIGDIR_ENTRIES:-100000} PROBE_SECONDS=${PROBE_SECONDS:-8}
 SOURCE_IPS=${SOURCE_IPS:-50}
 BENCH_TMP=${BENCH_TMP:-/tmp} KEEP_LOGS=${KEEP_LOGS:-0}
@@ -258,6 +258,16 @@ if has idle; then
   verdict=MISS; [[ -n $k ]] && awk -v a="$k" 'BEGIN{exit !(a < 32)}' && verdict=PASS
   row "server RSS per idle session at $IDLE_RUN" "$k KiB" "32 KiB" "$(ratio "$k" 32)" "$verdict" \
     "$note$(field "$L" logged_in) logged in in $(field "$L" wall_s) s; VmRSS $(field "$L" rss_before_kib) -> $(field "$L" rss_loaded_kib) kB, after close $(field "$L" rss_after_kib) kB; errors $(field "$L" errors) $(errs "$LOGS/idle.txt")"
+  # The same over TLS (an OpenSSL connection per session), fewer sessions:
+  # TLS logins are ~10x slower.
+  stop_server
+  start_server
+  fl idle-tls --tls on --idle "$IDLE_TLS" --hold "$IDLE_HOLD" --settle 2 --source-ips "$SOURCE_IPS" \
+    --login-concurrency $((PENDING_FIT > 256 ? 256 : PENDING_FIT)) --timeout 300
+  L=$(grep '^LOAD ' "$LOGS/idle-tls.txt")
+  row "  the same over TLS, at $IDLE_TLS" "$(field "$L" rss_per_session_kib) KiB" "32 KiB" \
+    "$(ratio "$(field "$L" rss_per_session_kib)" 32)" "info" \
+    "VmRSS $(field "$L" rss_before_kib) -> $(field "$L" rss_loaded_kib) kB, after close $(field "$L" rss_after_kib) kB; errors $(field "$L" errors)"
 fi
 
 # ---- big directory ---------------------------------------------------------------------------
