@@ -149,11 +149,26 @@ start_server() {
 start_server
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 
+# Where the two cores went during a run: busy jiffies of the whole machine
+# (/proc/stat), of ferryd, of ferry-load (/usr/bin/time); "others" is the rest
+# (other users' jobs). CPU_NOTE is set by fl for the last run.
+CLK_TCK=$(getconf CLK_TCK)
+machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+CPU_NOTE=
 # fl NAME ARGS...: one ferry-load run against the server, output in LOGS/NAME.txt.
 fl() {
   local name=$1; shift
-  FERRY_PASSWORD=$PW "$LOAD" --port "$PORT" --user bench --server-pid "$SERVER_PID" "$@" \
+  local m0 s0 t0 m1 s1 t1 lg
+  m0=$(machine_busy) s0=$(server_ticks) t0=${EPOCHREALTIME/./}
+  FERRY_PASSWORD=$PW /usr/bin/time -o "$LOGS/$name.time" -f '%U %S' \
+    "$LOAD" --port "$PORT" --user bench --server-pid "$SERVER_PID" "$@" \
     >"$LOGS/$name.txt" 2>"$LOGS/$name.err" || true
+  m1=$(machine_busy) s1=$(server_ticks) t1=${EPOCHREALTIME/./}
+  lg=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$LOGS/$name.time" 2>/dev/null || echo 0)
+  local srv=$(((s1 - s0) * 1000 / CLK_TCK)) all=$(((m1 - m0) * 1000 / CLK_TCK)) wall=$(((t1 - t0) / 1000))
+  CPU_NOTE="cpu ms: ferryd $srv, ferry-load $lg, others $((all - srv - lg > 0 ? all - srv - lg : 0)) of $((wall * $(nproc))) (wall $wall x $(nproc) cores)"
+  echo "$CPU_NOTE" >>"$LOGS/$name.txt"
   grep -q '^LOAD ' "$LOGS/$name.txt" || { cat "$LOGS/$name.err" >&2; die "ferry-load $name failed"; }
   server_alive || die "ferryd died during $name (see $LOGS/serve.err)"
 }
@@ -179,7 +194,7 @@ if has conc; then
     runs1+="${runs1:+ }$v"; ge "$v" "$best1" && best1=$v
   done
   row "1 ferry-load get stream (16 MiB x 8)" "$best1 MB/s" "$LIMIT MB/s" "$(ratio "$best1" "$LIMIT")" "info" "runs $runs1"
-  best=0 runs="" bad=0 hwm=0
+  best=0 runs="" bad=0 hwm=0 cpu_conc=
   for r in $(seq "$REPS"); do
     fl "conc-$r" --tls off --sessions "$CLIENTS" --mix get=100 --get-path /conc.bin --ops-per-session 1 \
       --source-ips "$SOURCE_IPS" --verify
@@ -187,10 +202,11 @@ if has conc; then
     v=$(field "$L" mb_per_s)
     runs+="${runs:+ }$v"; ge "$v" "$best" && best=$v
     bad=$((bad + $(field "$L" errors))); h=$(field "$L" hwm_kib); ((h > hwm)) && hwm=$h
+    cpu_conc+="; run $r $CPU_NOTE"
   done
   verdict=MISS; ge "$(ratio "$best" "$LIMIT")" 0.80 && verdict=PASS
   row "$CLIENTS x get $CONC_MIB MiB concurrent" "$best MB/s" "$LIMIT MB/s" "$(ratio "$best" "$LIMIT")" "$verdict" \
-    "target >= 0.80; runs $runs; vs 1 stream $(ratio "$best" "$best1"); errors $bad; server VmHWM $((hwm / 1024)) MiB"
+    "target >= 0.80; runs $runs; vs 1 stream $(ratio "$best" "$best1"); errors $bad; server VmHWM $((hwm / 1024)) MiB$cpu_conc"
   rm -f "$HOME_DIR/conc.bin"
 fi
 
@@ -230,7 +246,7 @@ if has logins; then
       --source-ips "$SOURCE_IPS"
     L=$(grep '^LOAD ' "$LOGS/logins-$r.txt")
     v=$(field "$L" ops_per_s)
-    runs+="${runs:+ }$v (err $(field "$L" errors))"; ge "$v" "$best" && best=$v
+    runs+="${runs:+ }$v (err $(field "$L" errors); $CPU_NOTE)"; ge "$v" "$best" && best=$v
   done
   verdict=MISS; ge "$best" 5000 && verdict=PASS
   O=$(loadop "$LOGS/logins-1.txt" login)
