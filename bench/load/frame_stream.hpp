@@ -1,7 +1,7 @@
 // One native-protocol connection of ferry-load: a TCP socket, TLS on it when
 // asked (asio::ssl), and the frame codec of src/proto on top. Coroutines on
 // the load generator's one io_context thread; I/O errors come back as
-// std::error_code values, protocol errors as frame_stream::protocol_error.
+// std::error_code values, a frame the codec refuses as std::errc::protocol_error.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -22,7 +22,6 @@ namespace ferry::load {
 
 class frame_stream {
  public:
-  /// std::errc::protocol_error: the server sent bytes the codec refuses.
   explicit frame_stream(asio::ip::tcp::socket socket);
   ~frame_stream();
   frame_stream(const frame_stream&) = delete;

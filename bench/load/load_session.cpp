@@ -126,8 +126,9 @@ asio::awaitable<bool> load_session::connect() {
 }
 
 asio::awaitable<bool> load_session::authenticate() {
-  // (Requests are built before co_await: GCC 12 miscompiles braced JSON
-  // literals holding string literals inside a co_await expression.)
+  // (Here and below every request is built before its co_await: GCC 12
+  // rejects braced JSON literals holding string literals inside a co_await
+  // expression, "array used as initializer".)
   json hello_req{{"op", "hello"}, {"version", limits::protocol_version}, {"client", std::string("ferry-load/0.1")}};
   auto hello = co_await call("hello", std::move(hello_req));
   if (!hello || !check("hello", *hello, 200)) co_return false;
