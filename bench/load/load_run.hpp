@@ -1,0 +1,22 @@
+// Runs one ferry-load measurement: raises the descriptor limit, warms up (one
+// login that decides TLS in automatic mode and fills the client-key cache),
+// starts the sessions on one io_context thread, releases them together, and
+// collects the figures. Blocking; call from main().
+#pragma once
+#include <string>
+
+#include "load/load_options.hpp"
+#include "load/load_report.hpp"
+
+namespace ferry::load {
+
+/// `password` is the account's. A failed warm-up (no server, wrong
+/// password) is returned as `fatal` with the result empty.
+struct run_outcome {
+  load_result result;
+  std::string fatal;
+};
+
+run_outcome run_load(const load_options& opts, std::string password);
+
+}  // namespace ferry::load
