@@ -172,7 +172,12 @@ asio::awaitable<bool> native_session::discard_body() {
 }
 
 asio::awaitable<bool> native_session::send(const json& reply) {
-  out_ += proto::encode_frame(reply);
+  const auto frame = proto::encode_frame(reply);
+  co_return co_await send_encoded(frame);
+}
+
+asio::awaitable<bool> native_session::send_encoded(std::string_view frame) {
+  out_ += frame;
   if (out_.size() >= out_flush_bytes) co_return co_await flush();
   co_return true;
 }
@@ -214,7 +219,8 @@ asio::awaitable<bool> native_session::dispatch(const json& req, std::uint64_t bo
     // A big listing goes out frame by frame; send() flushes every 256 KiB,
     // so a client that stops reading holds the rest of it in the directory.
     while (nav_.listing) {
-      if (!co_await send(co_await fs([&] { return nav::ls_more(id, nav_); }))) co_return false;
+      auto frame = co_await fs([&] { return proto::encode_frame_text(nav::ls_frame_text(id, nav_)); });
+      if (!co_await send_encoded(frame)) co_return false;
       touch();
     }
     co_return true;

@@ -49,6 +49,8 @@ class native_session final : public session::session_base {
   /// Queues a reply; replies go out in one write when the session next waits
   /// for input (so pipelined requests get batched replies), or at 256 KiB.
   asio::awaitable<bool> send(const nlohmann::json& reply);
+  /// Queues a frame already encoded (proto::encode_frame_text).
+  asio::awaitable<bool> send_encoded(std::string_view frame);
   asio::awaitable<bool> send_error(std::uint64_t id, errc e, const std::string& message);
   /// A failure about `subject`, worded by the errc table.
   asio::awaitable<bool> send_failure(std::uint64_t id, errc e, const std::string& subject);

@@ -1,6 +1,7 @@
 // Navigation op handlers.
 #include "native/nav_ops.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "proto/request.hpp"
@@ -26,6 +27,26 @@ std::size_t entry_size_bound(const vfs::dir_entry& e) {
   for (const unsigned char c : e.name) n += c < 0x20 ? 6 : c == '"' || c == '\\' ? 2 : c >= 0x80 ? 3 : 1;
   if (!e.target.empty()) n += 12 + 6 * e.target.size();  // ,"target":"" and the worst escape
   return n;
+}
+
+/// A JSON string of `s` as encode_frame writes it (invalid UTF-8 replaced).
+void append_json_string(std::string& out, const std::string& s) {
+  out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// entry_json(e) as text, keys in the same (sorted) order: a listing frame
+/// is written directly, without building an object per entry.
+void append_entry_text(std::string& out, const vfs::dir_entry& e) {
+  fmt::format_to(std::back_inserter(out), R"({{"mode":{},"mtime":{},"name":)", e.mode, e.mtime);
+  append_json_string(out, e.name);
+  fmt::format_to(std::back_inserter(out), R"(,"size":{})", e.size);
+  if (!e.target.empty()) {
+    out += R"(,"target":)";
+    append_json_string(out, e.target);
+  }
+  out += R"(,"type":")";
+  out += vfs::to_string(e.type);
+  out += "\"}";
 }
 
 json entry_json(const vfs::dir_entry& e) {
@@ -90,23 +111,28 @@ void ls(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   r = ls_more(id, st);
 }
 
-json ls_more(std::uint64_t id, nav_state& st) {
-  json r = proto::reply(id);
-  json arr = json::array();
+std::string ls_frame_text(std::uint64_t id, nav_state& st) {
+  std::string out = R"({"entries":[)";
+  bool more = false;
   if (st.listing) {
     std::size_t bytes = 0;
+    bool first = true;
     while (bytes < ls_frame_budget && !st.listing->done()) {
       for (auto& e : st.listing->next(1)) {
         bytes += entry_size_bound(e);
-        arr.push_back(entry_json(e));
+        if (!first) out += ',';
+        first = false;
+        append_entry_text(out, e);
       }
     }
-    if (st.listing->done()) st.listing.reset();
-    else r["more"] = true;
+    more = !st.listing->done();
+    if (!more) st.listing.reset();
   }
-  r["entries"] = std::move(arr);
-  return r;
+  fmt::format_to(std::back_inserter(out), R"(],"id":{}{},"status":200}})", id, more ? R"(,"more":true)" : "");
+  return out;
 }
+
+json ls_more(std::uint64_t id, nav_state& st) { return json::parse(ls_frame_text(id, st)); }
 
 void stat(std::uint64_t id, proto::fields& f, nav_state& st, json& r) {
   std::string p;

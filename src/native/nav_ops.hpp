@@ -40,6 +40,9 @@ void cd(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 /// asking for the next, so a listing holds only its names in memory.
 void ls(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 nlohmann::json ls_more(std::uint64_t id, session::nav_state& st);
+/// ls_more()'s frame as JSON text, written directly (a big listing sends
+/// these, encoded on the worker that reads the directory).
+std::string ls_frame_text(std::uint64_t id, session::nav_state& st);
 void stat(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 void mkdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);
 void rmdir(std::uint64_t, proto::fields&, session::nav_state&, nlohmann::json&);

@@ -20,7 +20,10 @@ std::string_view describe(decode_error e) noexcept {
 }
 
 std::string encode_frame(const nlohmann::json& header) {
-  std::string text = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return encode_frame_text(header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string encode_frame_text(std::string_view text) {
   const auto n = static_cast<std::uint32_t>(text.size());
   std::string out;
   out.reserve(4 + text.size());

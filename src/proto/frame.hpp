@@ -26,6 +26,9 @@ std::string_view describe(decode_error e) noexcept;
 /// body follows, the caller must have set header["body"]. Invalid UTF-8 in
 /// strings (e.g. a non-UTF-8 file name) is replaced, never thrown.
 std::string encode_frame(const nlohmann::json& header);
+/// The same for a header already written as JSON text (one object, valid
+/// UTF-8): the length prefix and the text.
+std::string encode_frame_text(std::string_view header_text);
 
 struct frame_header;
 

@@ -19,6 +19,7 @@
 
 #include "native/nav_ops.hpp"
 #include "session/nav_state.hpp"
+#include "vfs/dir_listing.hpp"
 #include "vfs/jail.hpp"
 #include "vfs/quota_ledger.hpp"
 #include "test_files.hpp"
@@ -205,6 +206,36 @@ TEST_F(NativeNavOps, LsIsSortedAndHidesPartFiles) {
   ASSERT_EQ(status(r), 200) << r.dump();
   ASSERT_EQ(r["entries"].size(), 1u);
   EXPECT_EQ(r["entries"][0]["name"], "inner");
+}
+
+TEST_F(NativeNavOps, ListingFramesWrittenAsTextAreWhatTheJsonLibraryWouldWrite) {
+  // Names that need escaping, a non-UTF-8 name (replaced, as every frame
+  // does), a link whose target is shown, and a directory.
+  for (const std::string name : {"quote\"d", "back\\slash", "tab\tand\x01ctl", "caf\xc3\xa9", "bad\xff\xfe", "z"})
+    write(home_ / "sub" / name, "12345");
+  fs::create_symlink("z", home_ / "sub" / "link");
+  ferry::session::nav_state& st = st_;
+  auto r = run(nav::ls, {{"op", "ls"}, {"id", 7}, {"path", "sub"}});  // opens the listing
+  ASSERT_EQ(status(r), 200) << r.dump();
+  // Canonical form: nlohmann writes sorted keys and replaces bad UTF-8, so
+  // parsing and writing back gives the same bytes when the text matches it.
+  auto l = std::make_shared<ferry::vfs::dir_listing>();
+  ASSERT_EQ(jail_->open_listing("/sub", *l), ferry::errc::ok);
+  st.listing = l;
+  const auto text = nav::ls_frame_text(9, st);
+  const auto parsed = json::parse(text);
+  EXPECT_EQ(parsed.dump(-1, ' ', false, json::error_handler_t::replace), text);
+  EXPECT_EQ(parsed["entries"], r["entries"]) << "the first frame (ls) and a text frame carry the same entries";
+  std::vector<std::string> names;
+  for (const auto& e : parsed["entries"]) names.push_back(e["name"].get<std::string>());
+  EXPECT_NE(std::find(names.begin(), names.end(), "quote\"d"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "caf\xc3\xa9"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "bad\xef\xbf\xbd\xef\xbf\xbd"), names.end());
+  for (const auto& e : parsed["entries"]) {
+    if (e["name"] == "link") {
+      EXPECT_EQ(e["target"], "z");
+    }
+  }
 }
 
 TEST_F(NativeNavOps, ABigListingComesInBoundedFramesInNameOrder) {
