@@ -8,12 +8,14 @@
 //
 // Usage: ftp_recv_bench --port P --user U --pass W [--host 127.0.0.1]
 //          [--file NAME] [--clients N] [--expect BYTES] [--buf BYTES]
-//          [--timeout S] [--login-only] [--hold-ms MS]
+//          [--timeout S] [--login-only] [--hold-ms MS] [--greeting-ms MS]
+//          [--attempts N]
 // Last line (machine-readable):
-//   RECV clients=N ok=K bytes=B wall_us=T MBps=X data_MBps=Y
+//   RECV clients=N ok=K bytes=B wall_us=T MBps=X data_MBps=Y reconnects=R
 //   (wall: first connect to last 226 (or, --login-only, to the last 230);
 //    data: RETR sent to the data connection's EOF, summed bytes over the span
-//    from the first RETR to the last EOF)
+//    from the first RETR to the last EOF; reconnects: connections made again
+//    because no greeting came within --greeting-ms (3000), see control)
 // Exit status: 0 when every client succeeded (and got --expect bytes), 1 if
 // any failed (the reason is printed on stderr), 2 on usage errors.
 //
@@ -51,6 +53,8 @@ struct options {
     long long expect = -1;
     size_t buf = 1 << 20;
     int timeout = 120;
+    int greeting_ms = 3000;
+    int attempts = 5;
     bool login_only = false;
     int hold_ms = 0;
 };
@@ -59,6 +63,7 @@ struct result {
     bool ok = false;
     std::string err;
     long long bytes = 0;
+    int retries = 0;
     clock_type::time_point retr_sent{}, eof{}, done{};
 };
 
@@ -110,7 +115,36 @@ int connect_to(const std::string& host, int port, int timeout) {
 
 class control {
 public:
-    control(const options& o) : fd_(connect_to(o.host, o.port, o.timeout)) {}
+    // Connects and reads the 220 greeting. A connection that gets no greeting
+    // within --greeting-ms is closed and made again (at most --attempts
+    // times): when a server's accept queue overflows, Linux drops the
+    // handshake's last ACK (with SYN cookies nothing retransmits it), the
+    // client believes it is connected, and since FTP servers speak first it
+    // would wait forever. Real clients time out and reconnect the same way;
+    // the wall time includes it and the retries are counted.
+    control(const options& o, int& retries) : fd_(-1) {
+        for (int attempt = 1;; ++attempt) {
+            fd_ = connect_to(o.host, o.port, o.timeout);
+            set_timeout_ms(o.greeting_ms);
+            try {
+                int g = reply();
+                if (g != 220) throw conn_error("greeting: " + last_);
+                break;
+            } catch (const conn_error&) {
+                bool timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
+                ::close(fd_);
+                fd_ = -1;
+                buf_.clear();
+                if (!timed_out || attempt >= o.attempts) throw;
+                ++retries;
+            }
+        }
+        set_timeout_ms(o.timeout * 1000);
+    }
+    void set_timeout_ms(int ms) {
+        timeval tv{ms / 1000, (ms % 1000) * 1000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
     ~control() {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -169,7 +203,12 @@ private:
             ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
             if (n < 0 && errno == EINTR) continue;
             if (n == 0) throw conn_error("control connection closed by the server");
-            if (n < 0) throw conn_error(std::string("control recv: ") + std::strerror(errno));
+            if (n < 0) {
+                int e = errno;
+                conn_error err(std::string("control recv: ") + std::strerror(e));
+                errno = e;
+                throw err;
+            }
             buf_.append(tmp, static_cast<size_t>(n));
             if (buf_.size() > 65536) throw conn_error("reply line too long");
         }
@@ -179,8 +218,6 @@ private:
 };
 
 void login(control& c, const options& o) {
-    int g = c.reply();
-    if (g != 220) throw conn_error("greeting: " + c.last());
     int u = c.command("USER " + o.user);
     if (u == 331) c.expect("PASS " + o.pass, 230, 230);
     else if (u != 230) throw conn_error("USER: " + c.last());
@@ -189,7 +226,7 @@ void login(control& c, const options& o) {
 void one_client(const options& o, result& r, gate& start, gate& logged_in) {
     start.arrive_and_wait(o.clients);
     try {
-        control c(o);
+        control c(o, r.retries);
         login(c, o);
         if (o.login_only) {
             r.done = clock_type::now();
@@ -244,7 +281,8 @@ void one_client(const options& o, result& r, gate& start, gate& logged_in) {
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: ftp_recv_bench --port P --user U --pass W [--host H] [--file NAME] [--clients N]\n"
-                 "         [--expect BYTES] [--buf BYTES] [--timeout S] [--login-only] [--hold-ms MS]\n");
+                 "         [--expect BYTES] [--buf BYTES] [--timeout S] [--login-only] [--hold-ms MS]\n"
+                 "         [--greeting-ms MS] [--attempts N]\n");
     std::exit(2);
 }
 
@@ -269,9 +307,11 @@ int main(int argc, char** argv) {
         else if (a == "--timeout") o.timeout = std::atoi(val().c_str());
         else if (a == "--login-only") o.login_only = true;
         else if (a == "--hold-ms") o.hold_ms = std::atoi(val().c_str());
+        else if (a == "--greeting-ms") o.greeting_ms = std::atoi(val().c_str());
+        else if (a == "--attempts") o.attempts = std::atoi(val().c_str());
         else usage();
     }
-    if (o.port <= 0 || o.user.empty() || o.clients < 1 || o.clients > 10000 || o.buf < 4096 || o.timeout < 1 ||
+    if (o.port <= 0 || o.user.empty() || o.clients < 1 || o.clients > 10000 || o.buf < 4096 || o.timeout < 1 || o.greeting_ms < 1 || o.attempts < 1 ||
         (!o.login_only && o.file.empty()))
         usage();
 
@@ -292,7 +332,9 @@ int main(int argc, char** argv) {
     int ok = 0, shown = 0;
     long long bytes = 0;
     clock_type::time_point last_done = t0, first_retr = clock_type::time_point::max(), last_eof = t0;
+    int retries = 0;
     for (auto& r : res) {
+        retries += r.retries;
         if (!r.ok) {
             if (++shown <= 3) std::fprintf(stderr, "client failed: %s\n", r.err.c_str());
             continue;
@@ -309,8 +351,9 @@ int main(int argc, char** argv) {
     using us = std::chrono::microseconds;
     long long wall = std::chrono::duration_cast<us>(last_done - t0).count();
     long long data = ok && !o.login_only ? std::chrono::duration_cast<us>(last_eof - first_retr).count() : 0;
-    std::printf("RECV clients=%d ok=%d bytes=%lld wall_us=%lld MBps=%.0f data_MBps=%.0f\n", o.clients, ok, bytes, wall,
+    std::printf("RECV clients=%d ok=%d bytes=%lld wall_us=%lld MBps=%.0f data_MBps=%.0f reconnects=%d\n", o.clients, ok,
+                bytes, wall,
                 wall > 0 ? static_cast<double>(bytes) / static_cast<double>(wall) : 0.0,
-                data > 0 ? static_cast<double>(bytes) / static_cast<double>(data) : 0.0);
+                data > 0 ? static_cast<double>(bytes) / static_cast<double>(data) : 0.0, retries);
     return ok == o.clients ? 0 : 1;
 }
