@@ -266,6 +266,7 @@ pasv_range() {
   else echo "${PASV_LO[$1]}-$(pasv_hi "$1")"; fi
 }
 
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[^=]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
 start_ferryd() {
   local root=$WORK/ferryd p=
   FERRYD_ROOT=$root
@@ -297,7 +298,7 @@ start_ferryd() {
   done
   [[ -n $p ]] || { fail_start "did not print its FTP address within 10 s"; return 1; }
   PORT[ferryd]=$p
-  VERSION[ferryd]="ferryd $COMMIT ($BUILD, $(sed -n 's/^CMAKE_BUILD_TYPE:[^=]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || echo '?'))${FERRYD_CONFIG:+, $FERRYD_CONFIG}${FERRYD_EXTRA[*]:+, ${FERRYD_EXTRA[*]}}"
+  VERSION[ferryd]="ferryd $COMMIT ($BUILD, build type ${BUILD_TYPE:-default})${FERRYD_CONFIG:+, $FERRYD_CONFIG}${FERRYD_EXTRA[*]:+, ${FERRYD_EXTRA[*]}}"
 }
 
 start_vsftpd() {
