@@ -11,11 +11,14 @@
 #       (lib* in Depends) are installed as packages.
 #
 # All: vsftpd, python3-pyftpdlib, openssh-server, curl, lftp, openssl as
-# packages, and pure-ftpd unpacked under /var/cache/ferry-bench/pure-ftpd.
-# Pure-FTPd is never installed as a package: Debian's FTP servers conflict
-# (Provides/Conflicts: ftp-server), so installing pure-ftpd would remove vsftpd
-# and installing vsftpd again would remove pure-ftpd. The benchmarks run the
-# unpacked binary from its directory.
+# packages, pure-ftpd unpacked under /var/cache/ferry-bench/pure-ftpd and
+# proftpd-core under /var/cache/ferry-bench/proftpd.
+# Pure-FTPd and ProFTPD are never installed as packages: Debian's FTP servers
+# conflict (Provides/Conflicts: ftp-server), so installing pure-ftpd or
+# proftpd-core would remove vsftpd and installing vsftpd again would remove
+# them. The benchmarks run the unpacked binaries from their directories
+# (ProFTPD with its compiled-in modules only: no LoadModule, so the unpacked
+# /usr/lib/proftpd is never looked for).
 #
 # The benchmarks run each server in the foreground from a generated config
 # on 127.0.0.1 and never use the packages' services. So that installing them
@@ -28,6 +31,7 @@
 set -euo pipefail
 
 PURE_DIR_DEFAULT=/var/cache/ferry-bench/pure-ftpd
+PROFTPD_DIR_DEFAULT=/var/cache/ferry-bench/proftpd
 
 die() { echo "install-bench-deps: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || NOT_ROOT=1
@@ -78,6 +82,7 @@ unpack() {
   mkdir -p "$dir"
   dpkg-deb -x "$deb" "$dir"
   dpkg-deb -f "$deb" Package Version >"$dir/.unpacked"
+  rm -rf "$tmp" # the next unpack's trap replaces this one's
 }
 
 if [[ ${1:-} == --unpack ]]; then
@@ -86,9 +91,12 @@ if [[ ${1:-} == --unpack ]]; then
   exit 0
 fi
 if (($#)); then
-  for p in "$@"; do [[ $p != pure-ftpd ]] || die "pure-ftpd conflicts with vsftpd: use --unpack pure-ftpd DIR"; done
+  for p in "$@"; do
+    case $p in pure-ftpd | proftpd-core | proftpd-basic) die "$p conflicts with vsftpd: use --unpack $p DIR" ;; esac
+  done
   apt_install "$@"
 else
   apt_install vsftpd python3-pyftpdlib openssh-server curl lftp openssl
   unpack pure-ftpd "$PURE_DIR_DEFAULT"
+  unpack proftpd-core "$PROFTPD_DIR_DEFAULT"
 fi
