@@ -1,6 +1,7 @@
 // load_options: a table of flags, each with the function that stores it.
 #include "load/load_options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -13,6 +14,7 @@ namespace {
 
 constexpr std::string_view default_mix = "get=50,put=20,ls=20,rm=10";
 constexpr std::uint32_t max_sessions = 1000000;
+constexpr std::uint32_t max_threads = 64;
 
 template <typename T>
 bool parse_uint(std::string_view text, T& out, T lo, T hi) {
@@ -66,6 +68,10 @@ const std::vector<flag>& flags() {
        [](load_options& o, std::string_view v) {
          return parse_uint<std::uint32_t>(v, o.sessions, 1, max_sessions) ? ""
                                                                            : bad("sessions", "an integer 1..1000000");
+       }},
+      {"threads", true,
+       [](load_options& o, std::string_view v) {
+         return parse_uint<std::uint32_t>(v, o.threads, 1, max_threads) ? "" : bad("threads", "an integer 1..64");
        }},
       {"duration", true,
        [](load_options& o, std::string_view v) {
@@ -215,6 +221,25 @@ std::string session_user(const load_options& o, std::uint32_t index) {
   return o.user + std::to_string(index % o.users + 1);
 }
 
+std::uint32_t thread_count(const load_options& o) noexcept {
+  return std::max<std::uint32_t>(1, std::min(o.threads, o.sessions));
+}
+
+std::vector<std::uint32_t> thread_sessions(const load_options& o, std::uint32_t t) {
+  const auto n = thread_count(o);
+  std::vector<std::uint32_t> out;
+  if (t >= n) return out;
+  out.reserve(o.sessions / n + 1);
+  for (std::uint32_t i = t; i < o.sessions; i += n) out.push_back(i);
+  return out;
+}
+
+std::uint32_t thread_login_cap(const load_options& o, std::uint32_t t) noexcept {
+  const auto n = thread_count(o);
+  const auto share = o.login_concurrency / n + (t < o.login_concurrency % n ? 1u : 0u);
+  return std::max<std::uint32_t>(1, share);
+}
+
 std::string load_usage() {
   return R"(usage: ferry-load --user NAME [options]
   A load generator for ferryd: N concurrent native sessions in one process.
@@ -228,7 +253,8 @@ bounds (mix and logins-only; default --duration 10):
 sessions:
   --host H (127.0.0.1)  --port P (9021)  --sessions N (1)  --tls auto|on|off
   --users N (log in as USER1..USERN, round robin; one password)
-  --source-ips N (bind to 127.0.1.1..N)  --login-concurrency N (128)  --no-key-cache
+  --source-ips N (bind to 127.0.1.1..N)  --login-concurrency N (128, split over threads)  --no-key-cache
+  --threads N (1; event-loop threads, sessions split round robin; at most --sessions)
 ops:
   --size BYTES (64KiB; put size)  --get-path P  --ls-path P  --work-dir /load
   --think-ms MS  --verify (check get digests)

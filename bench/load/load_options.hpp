@@ -32,6 +32,7 @@ struct load_options {
   std::string password_env = "FERRY_PASSWORD";  ///< where main() finds the password
   load_mode mode = load_mode::mix;
   std::uint32_t sessions = 1;           ///< concurrent sessions (idle: sessions held)
+  std::uint32_t threads = 1;            ///< event-loop threads the sessions are split over (1..64)
   double duration_s = 0;                ///< 0: no time bound
   std::uint64_t ops = 0;                ///< all sessions together; 0: no bound
   std::uint64_t ops_per_session = 0;    ///< 0: no bound
@@ -67,6 +68,18 @@ parse_result parse_load_options(const std::vector<std::string>& args);
 /// The account session `index` logs in as: USER, or with --users N,
 /// USER1..USERN round robin.
 std::string session_user(const load_options& o, std::uint32_t index);
+
+/// The event-loop threads a run uses: --threads, but at most one per session.
+std::uint32_t thread_count(const load_options& o) noexcept;
+
+/// The global indices of the sessions thread `t` (< thread_count) runs:
+/// t, t + T, t + 2T, ... (T = thread_count), so the threads get the
+/// accounts and source addresses alike and every index keeps its account.
+std::vector<std::uint32_t> thread_sessions(const load_options& o, std::uint32_t t);
+
+/// Thread `t`'s share of --login-concurrency: the shares add up to it, but
+/// each is at least 1 (so a thread always makes progress).
+std::uint32_t thread_login_cap(const load_options& o, std::uint32_t t) noexcept;
 
 /// The --help text.
 std::string load_usage();

@@ -35,7 +35,8 @@ std::string format_report(const load_result& r) {
   std::string out;
   out += "ferry-load " + r.mode + (r.mix.empty() ? "" : " (" + r.mix + ")") + ", " +
          std::to_string(r.sessions) + " sessions (" + std::to_string(r.logged_in) + " logged in), " +
-         (r.tls ? "TLS" : "plain") + "\n";
+         (r.tls ? "TLS" : "plain") + ", " + std::to_string(r.threads) + (r.threads == 1 ? " thread" : " threads") +
+         "\n";
   out += "wall " + fmt("%.3f", r.wall_s) + " s, ops " + std::to_string(r.ops) + " (" +
          fmt("%.1f", per_s(static_cast<double>(r.ops), r.wall_s)) + "/s), down " +
          fmt("%.1f", per_s(static_cast<double>(r.bytes_down) / 1e6, r.wall_s)) + " MB/s, up " +
@@ -76,7 +77,8 @@ std::string format_machine(const load_result& r) {
                     " bytes_down=" + std::to_string(r.bytes_down) + " bytes_up=" + std::to_string(r.bytes_up) +
                     " mb_per_s=" +
                     fmt("%.1f", per_s(static_cast<double>(r.bytes_down + r.bytes_up) / 1e6, r.wall_s)) +
-                    " ls_entries=" + std::to_string(r.ls_entries) + " errors=" + std::to_string(error_total(r));
+                    " ls_entries=" + std::to_string(r.ls_entries) + " errors=" + std::to_string(error_total(r)) +
+                    " threads=" + std::to_string(r.threads);
   if (r.rss_before) out += " rss_before_kib=" + std::to_string(r.rss_before->rss_kib);
   if (r.rss_loaded) {
     out += " rss_loaded_kib=" + std::to_string(r.rss_loaded->rss_kib) +

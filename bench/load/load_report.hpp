@@ -22,6 +22,7 @@ struct load_result {
   std::string mix;             ///< the mix as given (mix mode)
   bool tls = false;
   std::uint32_t sessions = 0;
+  std::uint32_t threads = 1;   ///< event-loop threads the sessions ran on
   std::uint32_t logged_in = 0; ///< sessions that got past login
   double wall_s = 0;           ///< the measured phase, from the release of all sessions to the last op
   std::uint64_t ops = 0;       ///< successful timed ops (logins in logins-only)

@@ -1,7 +1,7 @@
 // Runs one ferry-load measurement: raises the descriptor limit, warms up (one
-// login that decides TLS in automatic mode and fills the client-key cache),
-// starts the sessions on one io_context thread, releases them together, and
-// collects the figures. Blocking; call from main().
+// login per account that decides TLS in automatic mode and fills the
+// client-key cache), starts the sessions on --threads io_context threads,
+// releases them all together, and merges the figures. Blocking; call from main().
 #pragma once
 #include <string>
 

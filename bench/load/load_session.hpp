@@ -1,8 +1,8 @@
 // One simulated client of ferry-load: connects (TLS as the run decided), logs
 // in with SCRAM reusing the run's cached client key, then does what its mode
 // asks: ops from the mix in its own directory WORK/sN, repeated logins, or
-// nothing (idle) until released. Named member coroutines on the run's one
-// thread; an I/O error ends the session and is counted by kind.
+// nothing (idle) until released. Named member coroutines on its
+// thread's io_context; an I/O error ends the session and is counted by kind.
 #pragma once
 #include <cstdint>
 #include <deque>

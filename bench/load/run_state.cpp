@@ -1,4 +1,4 @@
-// run_state: the gates and bounds shared by a run's sessions.
+// run_state: the put content every thread reads; one thread's gates and bounds.
 #include "load/run_state.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -23,24 +23,33 @@ std::string make_content(std::uint64_t n) {
   return s;
 }
 
+std::string digest_of(const std::string& s) {
+  auto d = transfer::digest::make(transfer::default_algo);
+  d->update(s.data(), s.size());
+  return d->hex();
+}
+
 }  // namespace
 
-run_state::run_state(asio::io_context& io_ctx, const load_options& o, std::string pw)
+run_shared::run_shared(const load_options& o, std::string pw)
+    : opts(o), password(std::move(pw)), content(make_content(o.file_size)), content_digest(digest_of(content)) {}
+
+run_state::run_state(asio::io_context& io_ctx, run_shared& shared, std::uint32_t login_cap)
     : io(io_ctx),
-      opts(o),
-      password(std::move(pw)),
+      opts(shared.opts),
+      password(shared.password),
       ssl_ctx(asio::ssl::context::tls_client),
-      content(make_content(o.file_size)),
+      content(shared.content),
+      content_digest(shared.content_digest),
+      ops_issued_(shared.ops_issued),
+      login_cap_(login_cap),
       login_wake_(io_ctx, load_clock::time_point::max()),
       release_timer_(io_ctx, load_clock::time_point::max()) {
   ssl_ctx.set_verify_mode(asio::ssl::verify_none);
-  auto d = transfer::digest::make(transfer::default_algo);
-  d->update(content.data(), content.size());
-  content_digest = d->hex();
 }
 
 asio::awaitable<void> run_state::acquire_login() {
-  while (logins_in_flight_ >= opts.login_concurrency) {
+  while (logins_in_flight_ >= login_cap_) {
     co_await login_wake_.async_wait(use_tuple);  // cancelled by release_login()
   }
   ++logins_in_flight_;
@@ -52,7 +61,7 @@ void run_state::release_login() {
 }
 
 void run_state::arrive() {
-  if (++arrived_ == expected && on_all_arrived != nullptr) on_all_arrived(*this);
+  if (++arrived_ == expected && on_all_arrived) on_all_arrived();
 }
 
 asio::awaitable<void> run_state::wait_release() {
@@ -66,10 +75,10 @@ void run_state::release() {
 
 bool run_state::take_op() {
   if (stopping) return false;
-  if (opts.ops != 0 && ops_issued >= opts.ops) return false;
   if (load_clock::now() >= deadline) return false;
-  ++ops_issued;
-  return true;
+  // Relaxed: the counter orders nothing else; a thread that overshoots the
+  // bound only leaves the count above it.
+  return opts.ops == 0 || ops_issued_.fetch_add(1, std::memory_order_relaxed) < opts.ops;
 }
 
 }  // namespace ferry::load

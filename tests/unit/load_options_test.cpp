@@ -1,6 +1,8 @@
 // ferry-load's command line: defaults, both flag forms, bounds, refusals.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,65 @@ TEST(LoadOptions, DefaultsGiveATenSecondMix) {
   EXPECT_EQ(o.file_size, 65536u);
   EXPECT_EQ(o.tls, tls_choice::automatic);
   EXPECT_TRUE(o.key_cache);
+  EXPECT_EQ(o.threads, 1u);
+}
+
+TEST(LoadOptions, ThreadsAreValidated) {
+  auto r = parse({"--user", "u", "--threads", "4", "--sessions", "50"});
+  ASSERT_TRUE(r.options) << r.error;
+  EXPECT_EQ(r.options->threads, 4u);
+  r = parse({"--user", "u", "--threads=64"});
+  ASSERT_TRUE(r.options) << r.error;
+  EXPECT_EQ(r.options->threads, 64u);
+  for (const char* bad : {"0", "65", "-1", "two", ""}) {
+    r = parse({"--user", "u", "--threads", bad});
+    EXPECT_FALSE(r.options) << bad;
+    EXPECT_NE(r.error.find("--threads must be an integer 1..64"), std::string::npos) << r.error;
+  }
+}
+
+// Every session runs on exactly one thread and keeps its global index (so its
+// account and source address); the threads' shares differ by at most one.
+TEST(LoadOptions, SessionsSplitOverThreads) {
+  const struct {
+    std::uint32_t sessions, threads, used;
+  } cases[] = {{1, 1, 1}, {50, 2, 2}, {51, 2, 2}, {3, 8, 3}, {1000, 64, 64}, {7, 3, 3}};
+  for (const auto& c : cases) {
+    load_options o;
+    o.sessions = c.sessions;
+    o.threads = c.threads;
+    ASSERT_EQ(thread_count(o), c.used) << c.sessions << "x" << c.threads;
+    std::vector<int> seen(c.sessions, 0);
+    std::size_t lo = SIZE_MAX, hi = 0;
+    for (std::uint32_t t = 0; t < c.used; ++t) {
+      const auto mine = thread_sessions(o, t);
+      lo = std::min(lo, mine.size());
+      hi = std::max(hi, mine.size());
+      for (auto i : mine) {
+        ASSERT_LT(i, c.sessions);
+        EXPECT_EQ(i % c.used, t);
+        ++seen[i];
+      }
+    }
+    for (std::uint32_t i = 0; i < c.sessions; ++i) EXPECT_EQ(seen[i], 1) << "session " << i;
+    EXPECT_LE(hi - lo, 1u);
+    EXPECT_TRUE(thread_sessions(o, c.used).empty());
+  }
+}
+
+TEST(LoadOptions, LoginConcurrencySplitOverThreads) {
+  load_options o;
+  o.sessions = 1000;
+  o.login_concurrency = 128;
+  o.threads = 3;
+  EXPECT_EQ(thread_login_cap(o, 0) + thread_login_cap(o, 1) + thread_login_cap(o, 2), 128u);
+  EXPECT_EQ(thread_login_cap(o, 0), 43u);
+  EXPECT_EQ(thread_login_cap(o, 2), 42u);
+  o.login_concurrency = 1;  // fewer than threads: each still gets one
+  for (std::uint32_t t = 0; t < 3; ++t) EXPECT_EQ(thread_login_cap(o, t), 1u);
+  o.threads = 1;
+  o.login_concurrency = 128;
+  EXPECT_EQ(thread_login_cap(o, 0), 128u);
 }
 
 TEST(LoadOptions, BothFlagFormsAndEveryMode) {
