@@ -1,22 +1,32 @@
 #include "session/send_method.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace ferry::session {
 namespace {
 
-send_method best_of(const std::array<double, all_send_methods.size()>& mbs) noexcept {
-  std::size_t best = 0;  // copy, unless another was measured faster
-  for (std::size_t i = 1; i < mbs.size(); ++i)
-    if (mbs[i] > mbs[best]) best = i;
+send_method best_of(const send_figures::per_method& mbs, const send_figures::per_method& cpu) noexcept {
+  double fastest = 0;
+  for (auto v : mbs) fastest = std::max(fastest, v);
+  if (fastest <= 0) return send_method::copy;
+  std::size_t best = mbs.size();
+  for (std::size_t i = 0; i < mbs.size(); ++i) {
+    if (mbs[i] <= 0 || mbs[i] < fastest * (1 - send_tie)) continue;
+    // Among the near-fastest the cheapest; an unknown CPU cost (0) counts as
+    // the dearest. Ties keep the earlier method.
+    const auto cost = [&](std::size_t k) { return cpu[k] > 0 ? cpu[k] : 1e300; };
+    if (best == mbs.size() || cost(i) < cost(best)) best = i;
+  }
   return all_send_methods[best];
 }
 
-std::string figures(const std::array<double, all_send_methods.size()>& mbs) {
+std::string figures(const send_figures::per_method& mbs, const send_figures::per_method& cpu) {
   std::string out;
   for (std::size_t i = 0; i < mbs.size(); ++i) {
     if (!out.empty()) out += ", ";
-    out += fmt::format("{} {:.0f}", name(all_send_methods[i]), mbs[i]);
+    out += fmt::format("{} {:.0f} MB/s {:.0f} ms/GB", name(all_send_methods[i]), mbs[i], cpu[i]);
   }
   return out;
 }
@@ -46,12 +56,14 @@ bool send_figures::measured() const noexcept {
 
 send_choice choose(const send_figures& f) noexcept {
   if (!f.measured()) return {};
-  return {best_of(f.plain), best_of(f.hashed)};
+  return {best_of(f.plain, f.plain_cpu), best_of(f.hashed, f.hashed_cpu)};
 }
 
 std::string describe(const send_choice& c, const send_figures& f) {
-  return fmt::format("download path: {} (MB/s: {}); with {} on the way: {} (MB/s: {})", name(c.plain),
-                     figures(f.plain), f.hash_algo, name(c.hashed), figures(f.hashed));
+  return fmt::format("download path: {} ({}); with {} on the way: {} ({}) [sender CPU per GB sent; within {:.0f}% "
+                     "of the fastest the cheapest wins]",
+                     name(c.plain), figures(f.plain, f.plain_cpu), f.hash_algo, name(c.hashed),
+                     figures(f.hashed, f.hashed_cpu), send_tie * 100);
 }
 
 }  // namespace ferry::session

@@ -24,16 +24,24 @@ std::optional<send_method> parse_send_method(std::string_view s) noexcept;
 
 /// MB/s measured for each method, sending a file from the page cache, and
 /// with the file hashed on the way (a download of a file without a kept
-/// digest); 0 = not measured or failed.
+/// digest); 0 = not measured or failed. With each, the sender's CPU time per
+/// GB (user + system, ms): what many transfers at once will compete for.
 struct send_figures {
-  std::array<double, all_send_methods.size()> plain{};
-  std::array<double, all_send_methods.size()> hashed{};
+  using per_method = std::array<double, all_send_methods.size()>;
+  per_method plain{}, hashed{};
+  per_method plain_cpu{}, hashed_cpu{};
   std::string hash_algo;
   bool measured() const noexcept;
 };
 
-/// The fastest measured method of each kind; copy when none was measured
-/// (copy works on every kernel and file system).
+/// Methods within this fraction of the fastest count as equally fast: one
+/// loopback stream on a busy machine does not separate them better.
+inline constexpr double send_tie = 0.10;
+
+/// For each kind, the method that costs the least CPU among those within
+/// send_tie of the fastest (one stream's speed is what one client sees; the
+/// CPU is what a hundred clients share); copy when none was measured (copy
+/// works on every kernel and file system).
 struct send_choice {
   send_method plain = send_method::copy;
   send_method hashed = send_method::copy;

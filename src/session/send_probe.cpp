@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -27,6 +28,14 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr std::size_t io_size = 1 << 20;
 constexpr auto run_timeout = std::chrono::seconds(10);
+
+/// CPU time of the calling thread (user + system), in ms: the sender's, as
+/// sends run on this thread (the reader has its own).
+double thread_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 struct fd_guard {
   int fd = -1;
@@ -136,6 +145,7 @@ send_figures probe(fs_workers& fs, const std::filesystem::path& dir, std::string
       bool ok = false;
       std::uint64_t sent = 0;
       const auto t0 = clock::now();
+      const auto cpu0 = thread_cpu_ms();
       asio::co_spawn(
           io,
           [&]() -> asio::awaitable<void> {
@@ -149,8 +159,13 @@ send_figures probe(fs_workers& fs, const std::filesystem::path& dir, std::string
         return false;
       }
       const std::chrono::duration<double> secs = clock::now() - t0;
-      auto& best = (hashed ? f.hashed : f.plain)[static_cast<std::size_t>(m)];
+      const auto i = static_cast<std::size_t>(m);
+      auto& best = (hashed ? f.hashed : f.plain)[i];
       best = std::max(best, static_cast<double>(opt.bytes) / secs.count() / 1e6);
+      // The least CPU of the runs: other work on the machine only adds to it.
+      auto& cpu = (hashed ? f.hashed_cpu : f.plain_cpu)[i];
+      const double per_gb = (thread_cpu_ms() - cpu0) * 1e9 / static_cast<double>(opt.bytes);
+      cpu = cpu > 0 ? std::min(cpu, per_gb) : per_gb;
       measured = true;
       return true;
     };

@@ -26,17 +26,34 @@ TEST(SendMethod, NothingMeasuredMeansCopy) {
 TEST(SendMethod, TheFastestOfEachKindWinsIndependently) {
   send_figures f;
   f.plain = {1500, 3400, 2900};  // copy, sendfile, splice
+  f.plain_cpu = {600, 300, 250};
   f.hashed = {2100, 1600, 1700};
+  f.hashed_cpu = {700, 500, 450};
   const auto c = choose(f);
-  EXPECT_EQ(c.plain, send_method::sendfile);
+  EXPECT_EQ(c.plain, send_method::sendfile) << "splice is cheaper but 15% slower";
   EXPECT_EQ(c.hashed, send_method::copy);
   f.plain = {1500, 0, 2900};  // sendfile failed
   EXPECT_EQ(choose(f).plain, send_method::splice);
 }
 
+TEST(SendMethod, WithinTenPercentOfTheFastestTheCheapestWins) {
+  send_figures f;
+  f.plain = {1342, 1061, 1304};  // seen on a busy machine: copy ahead by 3%
+  f.plain_cpu = {700, 320, 280};
+  EXPECT_EQ(choose(f).plain, send_method::splice);
+  f.plain = {1500, 1390, 1000};  // sendfile 7% behind copy, and cheaper
+  EXPECT_EQ(choose(f).plain, send_method::sendfile);
+  f.plain = {1500, 1340, 1000};  // sendfile 11% behind: the speed decides
+  EXPECT_EQ(choose(f).plain, send_method::copy);
+  f.plain_cpu = {0, 0, 0};  // CPU not known: the earliest of the near-fastest
+  f.plain = {1500, 1490, 1495};
+  EXPECT_EQ(choose(f).plain, send_method::copy);
+}
+
 TEST(SendMethod, ATieKeepsTheEarlierMethod) {
   send_figures f;
   f.plain = {2000, 2000, 2000};
+  f.plain_cpu = {500, 500, 500};
   f.hashed = {0, 0, 0};  // hashed runs failed: copy
   const auto c = choose(f);
   EXPECT_EQ(c.plain, send_method::copy);
@@ -47,11 +64,15 @@ TEST(SendMethod, TheLogLineNamesTheChoiceAndEveryFigure) {
   send_figures f;
   f.hash_algo = "xxh128";
   f.plain = {1500, 3400, 2900};
+  f.plain_cpu = {600, 300, 250};
   f.hashed = {2100, 1600, 1700};
+  f.hashed_cpu = {700, 500, 450};
   const auto line = describe(choose(f), f);
-  EXPECT_NE(line.find("download path: sendfile"), std::string::npos) << line;
-  EXPECT_NE(line.find("copy 1500, sendfile 3400, splice 2900"), std::string::npos) << line;
-  EXPECT_NE(line.find("with xxh128 on the way: copy"), std::string::npos) << line;
+  EXPECT_NE(line.find("download path: sendfile (copy 1500 MB/s 600 ms/GB, sendfile 3400 MB/s 300 ms/GB, "
+                      "splice 2900 MB/s 250 ms/GB)"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("with xxh128 on the way: copy (copy 2100 MB/s 700 ms/GB"), std::string::npos) << line;
 }
 
 TEST(SendMethod, SharedChoiceAndTlsAlwaysCopies) {
