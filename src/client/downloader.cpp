@@ -139,54 +139,22 @@ bool downloader::receive_one() {
   progress_meter& meter = tc_.meter();
   meter.start(p.item.local, size, p.offset);
   std::uint64_t done = p.offset;
-  // Over one chunk, the disk work runs beside the network's: chunk N is
-  // written and hashed on disk_ while chunk N+1 is received into the other
-  // buffer. `written` is the worker's result, read only after a wait().
-  const bool overlap = body > tuning::max_recv_chunk;
-  if (overlap && !disk_) {
-    scratch2_.reset(new char[tuning::max_recv_chunk]);
-    disk_ = std::make_unique<background_step>();
-  }
-  std::optional<failure> written_error;
-  const auto store = [&](std::string_view chunk) {
-    if (auto w = part.write(chunk); !w) written_error = w.error();
-    else digest->update(chunk.data(), chunk.size());
-  };
-  // The worker's outcome, once it is idle: a write error stops the writing
-  // (the body is still read, and dropped, to keep the replies in step).
-  const auto settle = [&] {
-    if (!overlap) return;
-    disk_->wait();
-    if (written_error && !local_error) {
-      local_error = written_error;
-      part.discard();
-    }
-  };
-  char* buffers[2] = {scratch_.get(), scratch2_.get()};
-  int turn = 0;
   while (conn.body_remaining() > 0) {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto chunk = conn.body_chunk(buffers[turn], chunk_.size());
-    if (!chunk) {
-      settle();
-      return tc_.fail(what, chunk.error());  // the part stays for a resume
-    }
-    if (overlap) {
-      settle();  // the chunk before is written: its buffer is free again
-      if (!local_error) disk_->start([&store, c = *chunk] { store(c); });
-      turn ^= 1;
-    } else if (!local_error) {
-      store(*chunk);
-      if (written_error) {
-        local_error = written_error;
+    const auto chunk = conn.body_chunk(scratch_.get(), chunk_.size());
+    if (!chunk) return tc_.fail(what, chunk.error());  // the part stays for a resume
+    if (!local_error) {
+      if (auto w = part.write(*chunk); !w) {
+        local_error = w.error();
         part.discard();
+      } else {
+        digest->update(chunk->data(), chunk->size());
       }
     }
     done += chunk->size();
     chunk_.took(seconds_since(t0));
     meter.update(done);
   }
-  settle();
 
   json trailer;
   const auto tstatus = receive_reply(conn, p.id, trailer, body);

@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 
-#include "client/background_step.hpp"
 #include "client/result.hpp"
 #include "client/transfer_tuning.hpp"
 
@@ -56,10 +55,6 @@ class downloader {
   std::uint64_t queued_bytes_ = 0;
   std::string out_;                  ///< request frames not yet sent
   std::unique_ptr<char[]> scratch_;  ///< body bytes land here
-  /// A second buffer and a thread, for bodies over one chunk: one chunk is
-  /// written and hashed while the next is received (made at the first).
-  std::unique_ptr<char[]> scratch2_;
-  std::unique_ptr<background_step> disk_;
   tuning::chunk_sizer chunk_;
 };
 

@@ -247,54 +247,24 @@ bool uploader::put_streamed(int fd, std::uint64_t size, const struct stat& st, c
   meter.start(item.local, size, offset);
   if (auto r = conn.send(json{{"op", "data"}, {"id", id}, {"body", size - offset}}); !r)
     return tc_.fail(what, r.error());
-  // Over one chunk, the next chunk is read and hashed on disk_ while this
-  // one is sent; the digest still sees the chunks in order (each is hashed
-  // by the read that brings it in).
-  const bool overlap = size - offset > chunk_.size();
-  if (overlap && !disk_) {
-    buf2_.reset(new char[tuning::max_send_chunk]);
-    disk_ = std::make_unique<background_step>();
-  }
-  struct piece {
-    ssize_t n = 0;
-    int error = 0;  ///< errno of a failed read (taken on the thread that read)
-  };
-  const auto read_piece = [&](char* buf, std::uint64_t at, piece& out) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), size - at));
-    out.n = read_full(fd, buf, want, at);
-    out.error = errno;
-    if (out.n > 0) digest->update(buf, static_cast<std::size_t>(out.n));
-  };
-  char* buffers[2] = {buf_.get(), buf2_.get()};
-  int turn = 0;
   std::uint64_t done = offset;
-  piece cur, next;
-  read_piece(buffers[turn], done, cur);
-  for (;;) {
-    if (cur.n <= 0) {
+  while (done < size) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), size - done));
+    const ssize_t n = read_full(fd, buf_.get(), want, done);
+    if (n <= 0) {
       // The data frame promised size - offset bytes; without them the
       // stream cannot go on. The server keeps the part for a resume.
-      const std::string why = cur.n < 0 ? std::strerror(cur.error) : "file shrank while being sent";
+      const std::string why = n < 0 ? std::strerror(errno) : "file shrank while being sent";
       conn.close();
       return tc_.fail(what, broken(item.local + ": " + why + "; connection closed"));
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::uint64_t next_at = done + static_cast<std::uint64_t>(cur.n);
-    const bool ahead = overlap && next_at < size;
-    if (ahead) disk_->start([&read_piece, &next, buf = buffers[turn ^ 1], next_at] { read_piece(buf, next_at, next); });
-    const auto sent = conn.send_bytes(std::string_view(buffers[turn], static_cast<std::size_t>(cur.n)));
-    if (ahead) disk_->wait();
-    if (!sent) return tc_.fail(what, sent.error());
-    done = next_at;
+    digest->update(buf_.get(), static_cast<std::size_t>(n));
+    if (auto r = conn.send_bytes(std::string_view(buf_.get(), static_cast<std::size_t>(n))); !r)
+      return tc_.fail(what, r.error());
+    done += static_cast<std::uint64_t>(n);
     chunk_.took(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     meter.update(done);
-    if (done >= size) break;
-    if (ahead) {
-      turn ^= 1;
-      cur = next;
-    } else {
-      read_piece(buffers[turn], done, cur);
-    }
   }
   if (auto r = conn.send(json{{"op", "commit"}, {"id", id}, {"algo", algo}, {"digest", digest->hex()}}); !r)
     return tc_.fail(what, r.error());

@@ -11,7 +11,6 @@
 #include <memory>
 #include <string>
 
-#include "client/background_step.hpp"
 #include "client/transfer_tuning.hpp"
 
 struct stat;
@@ -67,10 +66,6 @@ class uploader {
   std::uint64_t queued_bytes_ = 0;
   std::string out_;              ///< frames not yet sent
   std::unique_ptr<char[]> buf_;  ///< file bytes on their way out
-  /// A second buffer and a thread, for files over one chunk: the next chunk
-  /// is read and hashed while this one is sent (made at the first).
-  std::unique_ptr<char[]> buf2_;
-  std::unique_ptr<background_step> disk_;
   tuning::chunk_sizer chunk_;
   bool over_quota_ = false;      ///< a put was refused for quota: stop sending
   std::uint64_t left_out_ = 0;   ///< files not sent or refused since then
