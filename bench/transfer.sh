@@ -248,6 +248,10 @@ log "starting ferryd"
 "$FERRYD" init --root "$ROOT" >"$LOGS/init.txt" 2>&1 || { cat "$LOGS/init.txt" >&2; die "ferryd init failed"; }
 echo "$PW" | "$FERRYD" user add bench --root "$ROOT" --password-stdin >"$LOGS/useradd.txt" 2>&1 ||
   { cat "$LOGS/useradd.txt" >&2; die "ferryd user add failed"; }
+# 50 clients log in at once from one address: more than the default 32
+# pending logins per address that ferryd allows (a flood guard).
+printf '\nmax_pending_logins_per_ip = %d\n' $((CLIENTS + 16)) >>"$ROOT/ferryd.toml"
+: >"$LOGS/serve.out" # exists before the address loop reads it (set -e)
 "$FERRYD" serve --root "$ROOT" --listen 127.0.0.1:0 "${FERRYD_EXTRA[@]}" $( ((EUID == 0)) && echo --allow-root) >"$LOGS/serve.out" 2>"$LOGS/serve.err" &
 SERVER_PID=$!
 PORT=
