@@ -1,4 +1,4 @@
-# bench/lib.sh — helpers shared by bench/ftp.sh and bench/tls.sh (sourced,
+# bench/lib.sh — helpers shared by bench/ftp.sh, tls.sh, load.sh and transfer.sh (sourced,
 # not run). Bash >= 5. The caller defines die() and log() and these globals:
 #   LOGS                 the run's log directory
 #   LOAD_MAX LOAD_WAIT   wait_load: 1-min load average bound / seconds to wait
@@ -11,10 +11,10 @@
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-stop_pid() { # PID: TERM, wait up to 5 s, KILL
+stop_pid() { # PID [SECONDS]: TERM, wait up to SECONDS (5) s, KILL
   local p=$1
   kill -TERM "$p" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq $((${2:-5} * 10))); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null || true
   wait "$p" 2>/dev/null || true
 }

@@ -28,6 +28,8 @@ set -euo pipefail
 die() { echo "transfer.sh: $*" >&2; exit 2; }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 BUILD=${1:-$REPO/build}
 [[ -d $BUILD ]] || die "build directory '$BUILD' not found (usage: bench/transfer.sh [BUILD_DIR])"
 BUILD=$(cd "$BUILD" && pwd)
@@ -95,10 +97,7 @@ trap 'exit 130' INT TERM
 
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  stop_pid "$SERVER_PID"
   SERVER_PID=
 }
 
